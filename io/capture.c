@@ -1,0 +1,234 @@
+/*
+ * DESIGN: the writer appends to mem until CAP_MEM_MAX, then to a spill file
+ * it creates on first need. It publishes progress by raising len under mu;
+ * bytes below len never change again, so the reader may pread() the spill
+ * file without the lock. mem may be reallocated by the writer while it is
+ * below CAP_MEM_MAX, so the reader copies from mem under the lock. The
+ * writer only signals cv when the reader said it is waiting, which keeps
+ * the common case (nobody streams this job live) to one uncontended lock
+ * per write.
+ */
+#include "capture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void cap_init(struct capture *c, const char *tmpdir)
+{
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	c->tmpdir = tmpdir;
+	c->mem = NULL;
+	c->memcap = 0;
+	c->fd = -1;
+	c->len = 0;
+	c->done = 0;
+	c->waiting = 0;
+	c->err = 0;
+}
+
+void cap_release(struct capture *c)
+{
+	free(c->mem);
+	c->mem = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+}
+
+/* An unlinked file in dir: O_TMPFILE where the file system has it. */
+static int spill_open(const char *dir)
+{
+	char path[4096];
+	int fd;
+
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	if (snprintf(path, sizeof(path), "%s/lanes.XXXXXX", dir) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int cap_write(struct capture *c, const void *p, size_t n)
+{
+	const char *s = p;
+	unsigned long long len;
+	size_t inmem = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->mu);
+	len = c->len;
+	rc = c->err;
+	pthread_mutex_unlock(&c->mu);
+	if (rc)
+		return rc;
+
+	if (len < CAP_MEM_MAX) {
+		size_t want, cap;
+		char *m;
+
+		inmem = n < CAP_MEM_MAX - len ? n : CAP_MEM_MAX - len;
+		want = (size_t)len + inmem;
+		if (want > c->memcap) {
+			cap = c->memcap ? c->memcap : 4096;
+			while (cap < want)
+				cap *= 2;
+			if (cap > CAP_MEM_MAX)
+				cap = CAP_MEM_MAX;
+			pthread_mutex_lock(&c->mu);
+			m = realloc(c->mem, cap);
+			if (m) {
+				c->mem = m;
+				c->memcap = cap;
+			}
+			pthread_mutex_unlock(&c->mu);
+			if (!m) {
+				rc = -ENOMEM;
+				goto out;
+			}
+		}
+		/* Bytes at and above len are the writer's alone. */
+		memcpy(c->mem + len, s, inmem);
+	}
+	if (inmem < n) {
+		if (c->fd < 0) {
+			int fd = spill_open(c->tmpdir);
+
+			if (fd < 0) {
+				rc = fd;
+				goto out;
+			}
+			c->fd = fd;
+		}
+		rc = write_all(c->fd, s + inmem, n - inmem);
+	}
+out:
+	pthread_mutex_lock(&c->mu);
+	if (rc)
+		c->err = rc;
+	else
+		c->len += n;
+	if (c->waiting)
+		pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+void cap_finish(struct capture *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->done = 1;
+	if (c->waiting)
+		pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+unsigned long long cap_wait(struct capture *c, unsigned long long off,
+			    int *done)
+{
+	unsigned long long len;
+
+	pthread_mutex_lock(&c->mu);
+	while (c->len <= off && !c->done) {
+		c->waiting = 1;
+		pthread_cond_wait(&c->cv, &c->mu);
+	}
+	c->waiting = 0;
+	len = c->len;
+	*done = c->done;
+	pthread_mutex_unlock(&c->mu);
+	return len;
+}
+
+ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
+		 size_t n)
+{
+	char *d = p;
+	size_t got = 0;
+
+	if (off < CAP_MEM_MAX) {
+		size_t k;
+
+		pthread_mutex_lock(&c->mu);
+		k = (size_t)(c->len < CAP_MEM_MAX ? c->len : CAP_MEM_MAX);
+		k = off < k ? k - (size_t)off : 0;
+		if (k > n)
+			k = n;
+		if (k)
+			memcpy(d, c->mem + off, k);
+		pthread_mutex_unlock(&c->mu);
+		got = k;
+		off += k;
+	}
+	while (got < n && off >= CAP_MEM_MAX && c->fd >= 0) {
+		ssize_t r = pread(c->fd, d + got, n - got,
+				  (off_t)(off - CAP_MEM_MAX));
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return got ? (ssize_t)got : -errno;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+		off += (unsigned long long)r;
+	}
+	return (ssize_t)got;
+}
+
+const char *cap_mem(const struct capture *c, size_t *n)
+{
+	*n = (size_t)(c->len < CAP_MEM_MAX ? c->len : CAP_MEM_MAX);
+	return c->mem;
+}
+
+unsigned long long cap_len(struct capture *c)
+{
+	unsigned long long len;
+
+	pthread_mutex_lock(&c->mu);
+	len = c->len;
+	pthread_mutex_unlock(&c->mu);
+	return len;
+}
+
+int cap_error(struct capture *c)
+{
+	int err;
+
+	pthread_mutex_lock(&c->mu);
+	err = c->err;
+	pthread_mutex_unlock(&c->mu);
+	return err;
+}

@@ -1,0 +1,55 @@
+/*
+ * spawn: starts one job's process and carries its output to the caller.
+ * The child gets its own process group, an empty signal mask, default
+ * dispositions for every signal lanes handles or ignores, the caller's
+ * descriptor for standard input, and either pipes for stdout and stderr
+ * (SPAWN_CAPTURE) or lanes' own. Every descriptor lanes opens is
+ * close-on-exec, so a pipe end never leaks into a sibling job.
+ *
+ * Protocol, for each job:
+ *   1. spawn_start(); on error nothing was started and the return value
+ *      says why (-ENOENT: not found, -EACCES/-ENOEXEC: cannot execute,
+ *      -E2BIG: argument list too long).
+ *   2. With SPAWN_CAPTURE, spawn_pump() until both pipes reach EOF.
+ *   3. spawn_wait() reaps the child. A job is over when both happened.
+ *
+ * Thread-safety: spawn_setup() once before threads start; the rest may run
+ * on many threads at once, each with its own struct proc.
+ * Errors: 0 or -errno; nothing is printed.
+ */
+#ifndef LANES_SPAWN_H
+#define LANES_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum {
+	SPAWN_CAPTURE = 1,	/* pipes for stdout and stderr */
+};
+
+struct proc {
+	pid_t pid;
+	int out;	/* read ends, -1 when not captured or at EOF */
+	int err;
+};
+
+/*
+ * The sink receives output as it arrives: stream is 1 or 2. It returns 0,
+ * or -errno to stop the pump, which then returns that value; the caller
+ * kills the job and still calls spawn_wait().
+ */
+typedef int spawn_sink(void *ctx, int stream, const char *p, size_t n);
+
+/* stdin_fd: descriptor the child gets as standard input. */
+int spawn_setup(int stdin_fd);
+
+/* argv[0] without a '/' is searched in PATH. */
+int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
+		int flags);
+int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx);
+/* Close any pipe still open (after a failed pump). */
+void spawn_close(struct proc *pr);
+/* Reap the child; *status as from waitpid(). */
+int spawn_wait(struct proc *pr, int *status);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * tmpl: command templates and replacement strings. A template is parsed
+ * once (on the main thread) and then expanded for each job (on any worker
+ * thread) into either an argv for direct execution or a command string for
+ * /bin/sh -c.
+ *
+ * Replacement strings, as GNU parallel spells them:
+ *   {}      all of the job's arguments, separated by spaces
+ *   {.}     without the extension      {/}  basename     {//} dirname
+ *   {/.}    basename without extension
+ *   {#}     the job's sequence number  {%}  the job slot (1..N)
+ *   {n} {n.} {n/} {n//} {n/.}   the n-th argument (1-based), modified
+ *   {-n} ...                    the n-th argument from the end
+ * The replacement for {} can be renamed (-I STR); the other forms keep their
+ * spelling (with -I STR, "{}" is literal text). A brace sequence that is
+ * none of these is literal text; so are {0} and {-0}. Leading zeros are
+ * allowed ({01} is {1}).
+ * Modifiers work on bytes: {.} removes a final ".ext" of the basename (not a
+ * leading dot, "a.tar.gz" -> "a.tar"); {/} keeps what follows the last '/';
+ * {//} keeps what precedes it ("." when there is no '/', "/" for "/x").
+ * A positional index beyond the arguments expands to the empty string.
+ * Edge cases, compared with GNU parallel 20221122:
+ *   {.}  "dir.x/file" and "a/" are unchanged; "a." -> "a" (as GNU).
+ *        A dot that only dots precede in the basename starts a hidden
+ *        name, not an extension: ".bashrc", "a/.b", ".." and "..foo" are
+ *        unchanged (GNU gives "", "a/", "." and "."); ".a.b" -> ".a".
+ *   {/}  "a/" -> "" and "/" -> "" (as GNU; basename(1) differs).
+ *   {//} is dirname(1), as GNU: trailing slashes are ignored and repeated
+ *        ones collapse, so "a/" -> ".", "a//b" -> "a", "//x" -> "/",
+ *        "/" -> "/", "" -> ".".
+ *   {/.} is {.} applied to {/}: ".bashrc" -> ".bashrc" (GNU gives "").
+ *
+ * The two execution modes give the user identical results:
+ *   - shell mode: every substituted value is shell-quoted (quote_shell), the
+ *     literal text is kept as written, and the result is one string.
+ *   - direct mode (template text needs no shell, see quote_needs_shell, or
+ *     TMPL_QUOTE was given): the text is split into words on blanks, values
+ *     are substituted without quoting, and each word becomes one argv entry.
+ *     A word that expands {} (or any multi-valued form) over several
+ *     arguments yields one word per argument, as the shell would split the
+ *     quoted list: "x{}y" with a,b gives "xa" "by". A word made only of a
+ *     multi-valued replacement with zero arguments vanishes.
+ * With TMPL_CONTEXT (-X), a word that contains a multi-valued replacement
+ * is repeated once per argument with that argument alone: "x{}y" with a,b
+ * gives "xay xby" (quoted per value in shell mode); with no arguments the
+ * word vanishes. Words are delimited by blanks (space, tab, newline) in
+ * the literal text, also in shell mode, where quotes are not parsed.
+ * With no replacement string in the template at all, the arguments are
+ * appended, each as its own word (quoted in shell mode), after a space.
+ * ({#} and {%} count as replacement strings.)
+ *
+ * Choosing the mode: the literal text, with each replacement string read
+ * as a plain character, goes through quote_needs_shell(). So a command
+ * name that comes from an argument ("{} x") runs directly, as a program:
+ * a value such as "cd" there is not the shell builtin. With TMPL_QUOTE the
+ * template runs directly unless its first word is a shell word
+ * (quote_is_shell_word(): "exit", "cd", ...), in which case it runs in
+ * shell mode with every literal piece quoted. TMPL_SHELL forces shell mode
+ * (with TMPL_QUOTE too).
+ * A direct-mode expansion can leave no word at all ("{}" with no
+ * arguments); it is then returned in shell mode as the empty command,
+ * which sh runs as success, so argv is never empty.
+ *
+ * Thread-safety: tmpl_parse() and tmpl_free() on one thread; tmpl_expand()
+ * and the query functions may run concurrently on a parsed template.
+ * Errors: 0 or -errno (-ENOMEM); tmpl_parse() returns -EINVAL with a
+ * message in err for an empty template.
+ */
+#ifndef LANES_TMPL_H
+#define LANES_TMPL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct tmpl;
+
+enum {
+	TMPL_QUOTE = 1,		/* -q: words are literal, never split */
+	TMPL_CONTEXT = 2,	/* -X: context replace */
+	TMPL_SHELL = 4,		/* force shell mode */
+	TMPL_RAW = 8,		/* raw text into cmd->shell, see below */
+};
+
+/*
+ * TMPL_RAW: expand into cmd->shell with values not quoted, literal text not
+ * split, and nothing appended when there is no replacement string; used
+ * for --tagstring. The result is the words joined with spaces exactly as
+ * given, with each replacement string replaced by its value(s), several
+ * values joined with single spaces. TMPL_QUOTE, TMPL_CONTEXT and
+ * TMPL_SHELL are ignored, an empty template ("") is allowed, and
+ * arguments may contain NUL bytes, which are copied (cmd->shell.len counts
+ * them). display, if wanted, is the same string; tmpl_is_shell() is 1.
+ */
+
+struct tmpl_arg {
+	const char *p;		/* may contain any byte, NUL included */
+	size_t len;
+};
+
+struct tmpl_job {
+	const struct tmpl_arg *args;
+	size_t nargs;
+	unsigned long long seq;	/* {#} */
+	unsigned slot;		/* {%} */
+};
+
+/* The result of one expansion. */
+struct tmpl_cmd {
+	int direct;		/* 1: argv is set; 0: shell is set */
+	char **argv;		/* NULL-terminated; strings in one block */
+	size_t argc;
+	struct buf shell;	/* the command for sh -c (direct == 0) */
+	struct buf display;	/* the command as a user would type it */
+};
+
+/*
+ * Parse the template given as command-line words (joined with spaces unless
+ * TMPL_QUOTE). replstr is the spelling of {} ("{}" if NULL). Empty means
+ * no words, or (without TMPL_QUOTE and TMPL_RAW) only blanks; an empty
+ * replstr is refused the same way.
+ */
+int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
+	       const char *replstr, int flags, char *err, size_t errlen);
+void tmpl_free(struct tmpl *t);
+
+/* 1 if the template contains at least one replacement string. */
+int tmpl_has_replstr(const struct tmpl *t);
+/* 1 if the template runs through the shell. */
+int tmpl_is_shell(const struct tmpl *t);
+
+/*
+ * Expand for one job into cmd (which the function initialises; release it
+ * with tmpl_cmd_release() whatever the result). With want_display == 0 the
+ * display string is left empty, to save work on the hot path. In direct
+ * mode an argument containing a NUL byte makes the expansion fail with
+ * -EILSEQ; shell mode rejects it the same way.
+ */
+int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
+		struct tmpl_cmd *cmd, int want_display);
+void tmpl_cmd_release(struct tmpl_cmd *cmd);
+
+/*
+ * The size in bytes the expanded command would occupy on the kernel's
+ * argument list (sum of strlen+1 over argv, or of the sh -c string), used
+ * by -X/-m to fill a command line. seq and slot are taken as 20 digits.
+ * In shell mode it adds 32 bytes for the shell's path and "-c", and counts
+ * each quoted value at its longest (2 + 3 per single quote more than its
+ * length), so the result is never below the real size and rarely far
+ * above it. Cost: one pass over the arguments, no allocation.
+ */
+size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
+		 size_t nargs);
+
+#endif
