@@ -793,6 +793,34 @@ static void test_free_untaken(void)
 	free(items);
 }
 
+/* Shutdown joins the workers but leaves the pool usable for a late
+ * submit, which is refused. */
+static void test_shutdown(void)
+{
+	enum { N = 8 };
+	struct item *items = items_new(N);
+	struct pool_stats st;
+	struct pool *p;
+	struct tctx t;
+	unsigned i, got = 0;
+
+	tctx_init(&t, N, 2);
+	pool_new(&p, 2, N, fn_count, &t);
+	for (i = 0; i < N; i++)
+		pool_submit(p, &items[i], NULL);
+	pool_shutdown(p);
+	pool_stats(p, &st);
+	CHECK_INT(st.running, 0, "shutdown: nothing runs after it returns");
+	CHECK_INT(pool_submit(p, &items[0], NULL), -ECANCELED,
+		  "shutdown: a late submit is refused");
+	while (pool_next(p, POOL_ORDERED, NULL))
+		got++;
+	CHECK_INT(got, N, "shutdown: every item still comes back");
+	pool_free(p);
+	tctx_release(&t);
+	free(items);
+}
+
 /* Many tiny items through a small window, in both orders. */
 static void test_many(enum pool_order order, const char *name)
 {
@@ -845,6 +873,7 @@ int main(void)
 	test_lazy();
 	test_small_window();
 	test_free_untaken();
+	test_shutdown();
 	test_many(POOL_COMPLETED, "100k tiny items, completed, 4 workers");
 	test_many(POOL_ORDERED, "100k tiny items, ordered, 4 workers");
 	return tap_done();
