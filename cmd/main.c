@@ -113,10 +113,15 @@ int main(int argc, char **argv)
 		o.output = OUT_GROUP;	/* the head streams live anyway */
 	if (stat(o.tmpdir, &st) || !S_ISDIR(st.st_mode) ||
 	    access(o.tmpdir, W_OK | X_OK))
-		die("cannot use '%s' for temporary files: %s", o.tmpdir,
+		die_usage("cannot use '%s' for temporary files: %s", o.tmpdir,
 		    errno ? strerror(errno) : "Not a directory");
 
 	err[0] = '\0';
+	/* A command that is only {} runs each record as a command line, as
+	 * in GNU parallel: quoting it would make it one word. */
+	if (o.ncmd == 1 && !o.quote &&
+	    !strcmp(o.cmd[0], o.replstr ? o.replstr : "{}"))
+		o.ncmd = 0;
 	if (o.ncmd) {
 		int flags = (o.quote ? TMPL_QUOTE : 0) |
 			    (o.context ? TMPL_CONTEXT : 0);
@@ -147,7 +152,7 @@ int main(int argc, char **argv)
 
 	rc = input_open(&in, &o, t, max_chars(&o, t), err, sizeof(err));
 	if (rc)
-		die("%s", *err ? err : strerror(-rc));
+		die_usage("%s", *err ? err : strerror(-rc));
 
 	/* Block before any thread exists, so every thread inherits it and
 	 * only the signal thread ever receives these. */

@@ -64,6 +64,7 @@ struct slot {
 struct run {
 	const struct opts *o;
 	const struct tmpl *t, *tagt;
+	struct tmpl *tsh;	/* t in shell mode, see first_word_shell() */
 	struct pool *pool;
 	pthread_t emitter;
 	const char *shell;
@@ -302,6 +303,27 @@ static void make_tag(struct run *r, struct job *j)
 	buf_addch(&j->tag, '\t');
 }
 
+/*
+ * A direct command whose first word came from an argument may turn out to
+ * be something only the shell knows ("cd", "exit", "FOO=1"); run it the
+ * way sh would, so both modes keep giving the same result.
+ */
+static int first_word_shell(const char *w)
+{
+	const char *eq = strchr(w, '=');
+	const char *p;
+
+	if (quote_is_shell_word(w, strlen(w)))
+		return 1;
+	if (!eq || eq == w || (*w >= '0' && *w <= '9'))
+		return 0;
+	for (p = w; p < eq; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return 0;
+	return 1;
+}
+
 /* Check what execve would refuse with E2BIG, to say which limit. */
 static int check_size(struct run *r, struct job *j, char *const *argv)
 {
@@ -311,9 +333,9 @@ static int check_size(struct run *r, struct job *j, char *const *argv)
 		size_t n = strlen(argv[i]) + 1;
 
 		if (n > ARG_STRLEN_MAX) {
-			job_fail(j, 126, "job %llu: command line too long: "
-				 "an argument of %zu bytes is over the "
-				 "kernel's limit of %d", j->seq, n - 1,
+			job_fail(j, 126, "job %llu: command line too long "
+				 "(%zu bytes in one argument; the kernel "
+				 "allows %d)", j->seq, n - 1,
 				 ARG_STRLEN_MAX - 1);
 			return -E2BIG;
 		}
@@ -321,7 +343,7 @@ static int check_size(struct run *r, struct job *j, char *const *argv)
 	}
 	if (r->arg_max > 0 && total > (size_t)r->arg_max) {
 		job_fail(j, 126, "job %llu: command line too long (%zu "
-			 "bytes with the environment; the limit is %ld)",
+			 "bytes with the environment; the kernel allows %ld)",
 			 j->seq, total, r->arg_max);
 		return -E2BIG;
 	}
@@ -341,10 +363,16 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	int rc, status;
 	siginfo_t si;
 
-	if (r->t)
+	if (r->t) {
 		rc = tmpl_expand(r->t, &tj, &cmd, want_display);
-	else
+		if (!rc && cmd.direct && r->tsh &&
+		    first_word_shell(cmd.argv[0])) {
+			tmpl_cmd_release(&cmd);
+			rc = tmpl_expand(r->tsh, &tj, &cmd, want_display);
+		}
+	} else {
 		rc = expand_line(r, j, &cmd);
+	}
 	if (rc == -EILSEQ) {
 		job_fail(j, 126, "job %llu: an argument contains a NUL byte, "
 			 "which a command line cannot hold", j->seq);
@@ -386,6 +414,9 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		else if (rc == -E2BIG)
 			job_fail(j, 126, "job %llu: command line too long",
 				 j->seq);
+		else if (rc == -EACCES)
+			job_fail(j, 126, "job %llu: '%s': permission denied",
+				 j->seq, argv[0]);
 		else
 			job_fail(j, 126, "job %llu: '%s': %s", j->seq,
 				 argv[0], strerror(-rc));
@@ -610,6 +641,18 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (o->use_shell_env && getenv("SHELL") && *getenv("SHELL"))
 		r->shell = getenv("SHELL");
 	r->arg_max = sysconf(_SC_ARG_MAX);
+	if (t && !tmpl_is_shell(t) && o->ncmd) {
+		int flags = TMPL_SHELL | (o->quote ? TMPL_QUOTE : 0) |
+			    (o->context ? TMPL_CONTEXT : 0);
+		char err[256];
+
+		rc = tmpl_parse(&r->tsh, o->cmd, o->ncmd, o->replstr, flags,
+				err, sizeof(err));
+		if (rc) {
+			free(r);
+			return rc;
+		}
+	}
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_mutex_init(&r->outmu, NULL);
 	r->slots = calloc(o->jobs + 1, sizeof(*r->slots));
@@ -636,6 +679,7 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	*out = r;
 	return 0;
 fail:
+	tmpl_free(r->tsh);
 	free(r->slots);
 	free(r->pgid);
 	free(r->env);
@@ -698,6 +742,7 @@ int run_finish(struct run *r)
 	free(r->slots);
 	free(r->pgid);
 	free(r->env);
+	tmpl_free(r->tsh);
 	pthread_mutex_destroy(&r->mu);
 	pthread_mutex_destroy(&r->outmu);
 	free(r);

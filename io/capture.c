@@ -100,7 +100,7 @@ int cap_write(struct capture *c, const void *p, size_t n)
 		inmem = n < CAP_MEM_MAX - len ? n : CAP_MEM_MAX - len;
 		want = (size_t)len + inmem;
 		if (want > c->memcap) {
-			cap = c->memcap ? c->memcap : 4096;
+			cap = c->memcap ? c->memcap : 256;
 			while (cap < want)
 				cap *= 2;
 			if (cap > CAP_MEM_MAX)

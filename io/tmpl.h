@@ -17,7 +17,8 @@
  * allowed ({01} is {1}).
  * Modifiers work on bytes: {.} removes a final ".ext" of the basename (not a
  * leading dot, "a.tar.gz" -> "a.tar"); {/} keeps what follows the last '/';
- * {//} keeps what precedes it ("." when there is no '/', "/" for "/x").
+ * {//} keeps what precedes it, as dirname(1) does ("." when there is no
+ * '/', "/" for "/x").
  * A positional index beyond the arguments expands to the empty string.
  * Edge cases, compared with GNU parallel 20221122:
  *   {.}  "dir.x/file" and "a/" are unchanged; "a." -> "a" (as GNU).
@@ -59,7 +60,7 @@
  * (with TMPL_QUOTE too).
  * A direct-mode expansion can leave no word at all ("{}" with no
  * arguments); it is then returned in shell mode as the empty command,
- * which sh runs as success, so argv is never empty.
+ * which sh runs as success; so cmd->direct == 1 means argc >= 1.
  *
  * Thread-safety: tmpl_parse() and tmpl_free() on one thread; tmpl_expand()
  * and the query functions may run concurrently on a parsed template.

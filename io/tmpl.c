@@ -1,0 +1,848 @@
+/*
+ * tmpl: command templates.
+ *
+ * DESIGN. tmpl_parse() does all the work that does not depend on a job: it
+ * joins the words, finds the replacement strings, splits the text into
+ * words on blanks and each word into segments (literal text, or one
+ * replacement string), decides between shell and direct mode, and, for
+ * TMPL_QUOTE in shell mode, quotes the literal pieces once. The literal
+ * text of a word keeps the blanks before it, so shell mode can reproduce
+ * the text exactly as written while -X still knows where words start.
+ *
+ * tmpl_expand() then only walks the segments. Modifiers ({.}, {/}, {//})
+ * never copy: each is a substring of its argument or a constant, found with
+ * memrchr(). Direct mode walks the segments twice, once to count the words
+ * and bytes and once to copy, so argv and all its strings come from one
+ * malloc() of the exact size. Shell mode appends to cmd->shell. The same
+ * walks, with nothing written, give tmpl_size().
+ *
+ * Template without a replacement string: parsing adds a last word made of
+ * a bare {}, which yields exactly "the arguments appended, each as its own
+ * word" in both modes, so expansion needs no special case.
+ */
+#include "tmpl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quote.h"
+
+/* Room for the shell's path and "-c" in tmpl_size(). */
+#define SH_OVERHEAD 32
+
+enum seg_kind {
+	SEG_LIT,	/* literal text */
+	SEG_ALL,	/* {} and its modified forms: one value per argument */
+	SEG_POS,	/* {n}, {-n} and modified forms */
+	SEG_SEQ,	/* {#} */
+	SEG_SLOT,	/* {%} */
+};
+
+enum seg_mod {
+	MOD_NONE,
+	MOD_DOT,	/* {.} */
+	MOD_BASE,	/* {/} */
+	MOD_DIR,	/* {//} */
+	MOD_BASEDOT,	/* {/.} */
+};
+
+struct seg {
+	unsigned char kind;
+	unsigned char mod;
+	unsigned char from_end;	/* SEG_POS: {-n} */
+	size_t n;		/* SEG_POS: 1-based index */
+	size_t off, len;	/* SEG_LIT: the text as written, in t->text */
+	size_t sh_off, sh_len;	/* SEG_LIT: the text for shell mode */
+};
+
+struct word {
+	size_t sep_off, sep_len;	/* the blanks before it, as written */
+	size_t first, nsegs;		/* its segments in t->segs */
+	int multi;			/* it has a SEG_ALL */
+	int only_multi;			/* it has nothing else */
+};
+
+struct tmpl {
+	int shell;		/* expand into cmd->shell */
+	int quote;		/* quote values (shell mode, not raw) */
+	int raw;		/* TMPL_RAW */
+	int context;		/* TMPL_CONTEXT, not raw */
+	int has_repl;		/* the user wrote a replacement string */
+	int numbers;		/* {#} or {%} appear */
+	char *text;		/* every literal, plus quoted copies */
+	struct seg *segs;
+	struct word *words;
+	size_t nwords;
+	size_t tail_off, tail_len;	/* blanks after the last word */
+};
+
+/* The per-job values that expansion reads. */
+struct vals {
+	const struct tmpl_arg *args;
+	size_t nargs;
+	const char *seq, *slot;
+	size_t seq_len, slot_len;
+};
+
+/* ---- Modifiers ---------------------------------------------------- */
+
+/* Offset of the basename: just after the last '/'. */
+static size_t base_off(const char *p, size_t n)
+{
+	const char *s = n ? memrchr(p, '/', n) : NULL;
+
+	return s ? (size_t)(s - p) + 1 : 0;
+}
+
+/* Length of p[0..n) without its extension (see tmpl.h for the rules). */
+static size_t strip_ext(const char *p, size_t n)
+{
+	size_t b = base_off(p, n);
+	const char *dot, *q;
+
+	dot = n > b ? memrchr(p + b, '.', n - b) : NULL;
+	if (!dot)
+		return n;
+	for (q = p + b; q < dot; q++) {
+		if (*q != '.')
+			return (size_t)(dot - p);
+	}
+	return n;
+}
+
+/* dirname(1): a prefix of p, or "." or "/". */
+static void dir_of(const char **pp, size_t *pn)
+{
+	const char *p = *pp, *s;
+	size_t n = *pn;
+
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	if (n == 0) {
+		*pp = *pn ? "/" : ".";
+		*pn = 1;
+		return;
+	}
+	s = memrchr(p, '/', n);
+	if (!s) {
+		*pp = ".";
+		*pn = 1;
+		return;
+	}
+	n = (size_t)(s - p);
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	if (n == 0) {
+		*pp = "/";
+		n = 1;
+	}
+	*pn = n;
+}
+
+static void modify(const struct tmpl_arg *a, int mod, const char **pp,
+		   size_t *pn)
+{
+	const char *p = a->p;
+	size_t n = a->len, b;
+
+	switch (mod) {
+	case MOD_DOT:
+		n = strip_ext(p, n);
+		break;
+	case MOD_BASE:
+	case MOD_BASEDOT:
+		b = base_off(p, n);
+		p += b;
+		n -= b;
+		if (mod == MOD_BASEDOT)
+			n = strip_ext(p, n);
+		break;
+	case MOD_DIR:
+		dir_of(&p, &n);
+		break;
+	}
+	*pp = p;
+	*pn = n;
+}
+
+/* The value of a positional segment; the empty string when out of range. */
+static void pos_value(const struct vals *v, const struct seg *g,
+		      const char **pp, size_t *pn)
+{
+	const struct tmpl_arg *a;
+
+	if (g->n > v->nargs) {
+		*pp = "";
+		*pn = 0;
+		return;
+	}
+	a = &v->args[g->from_end ? v->nargs - g->n : g->n - 1];
+	modify(a, g->mod, pp, pn);
+}
+
+/* ---- Parsing ------------------------------------------------------ */
+
+struct parse {
+	struct tmpl *t;
+	const char *s;		/* the joined text */
+	const char *rs;		/* replstr */
+	size_t rlen;
+	size_t nsegs;
+	struct buf check;	/* the text with each replstr as '_' */
+	int err;		/* sticky, from check */
+};
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* The modifier spelled by p[0..n), or -1. */
+static int parse_mod(const char *p, size_t n)
+{
+	if (n == 0)
+		return MOD_NONE;
+	if (n == 1 && p[0] == '.')
+		return MOD_DOT;
+	if (n == 1 && p[0] == '/')
+		return MOD_BASE;
+	if (n == 2 && p[0] == '/' && p[1] == '/')
+		return MOD_DIR;
+	if (n == 2 && p[0] == '/' && p[1] == '.')
+		return MOD_BASEDOT;
+	return -1;
+}
+
+/*
+ * If a replacement string starts at s[0..n), describe it in g and return
+ * its length; else return 0.
+ */
+static size_t match_repl(const struct parse *ps, const char *s, size_t n,
+			 struct seg *g)
+{
+	const char *close, *p;
+	size_t blen, i, idx;
+	int mod;
+
+	memset(g, 0, sizeof *g);
+	if (n >= ps->rlen && memcmp(s, ps->rs, ps->rlen) == 0) {
+		g->kind = SEG_ALL;
+		return ps->rlen;
+	}
+	if (s[0] != '{' || n < 3)
+		return 0;
+	/* No replacement string is longer; the bound keeps a text full of
+	 * unclosed braces from costing quadratic time. */
+	close = memchr(s + 1, '}', n - 1 < 64 ? n - 1 : 64);
+	if (!close)
+		return 0;
+	p = s + 1;
+	blen = (size_t)(close - p);
+	if (blen == 1 && (p[0] == '#' || p[0] == '%')) {
+		g->kind = p[0] == '#' ? SEG_SEQ : SEG_SLOT;
+		return 3;
+	}
+	mod = parse_mod(p, blen);
+	if (mod > 0) {
+		g->kind = SEG_ALL;
+		g->mod = (unsigned char)mod;
+		return blen + 2;
+	}
+
+	i = 0;
+	if (p[0] == '-') {
+		g->from_end = 1;
+		i = 1;
+	}
+	if (i == blen || p[i] < '0' || p[i] > '9')
+		return 0;
+	for (idx = 0; i < blen && p[i] >= '0' && p[i] <= '9'; i++) {
+		/* Any index this large is out of range anyway. */
+		if (idx > ((size_t)-1 - 9) / 10)
+			idx = ((size_t)-1 - 9) / 10;
+		idx = idx * 10 + (size_t)(p[i] - '0');
+	}
+	mod = parse_mod(p + i, blen - i);
+	if (mod < 0 || idx == 0)
+		return 0;
+	g->kind = SEG_POS;
+	g->mod = (unsigned char)mod;
+	g->n = idx;
+	return blen + 2;
+}
+
+static void check_add(struct parse *ps, const char *p, size_t n)
+{
+	if (!ps->err)
+		ps->err = buf_add(&ps->check, p, n);
+}
+
+/*
+ * Parse the word that starts at s[i] and ends at s[end] or, if split, at
+ * the first blank outside a replacement string. Return the index after it.
+ */
+static size_t scan_word(struct parse *ps, size_t i, size_t end, int split,
+			size_t sep_off, size_t sep_len)
+{
+	struct tmpl *t = ps->t;
+	struct word *w = &t->words[t->nwords++];
+	struct seg g, *last = NULL;
+	size_t k;
+
+	w->sep_off = sep_off;
+	w->sep_len = sep_len;
+	w->first = ps->nsegs;
+	check_add(ps, ps->s + sep_off, sep_len);
+	while (i < end) {
+		k = match_repl(ps, ps->s + i, end - i, &g);
+		if (k) {
+			t->segs[ps->nsegs++] = g;
+			t->has_repl = 1;
+			if (g.kind == SEG_SEQ || g.kind == SEG_SLOT)
+				t->numbers = 1;
+			check_add(ps, "_", 1);
+			last = NULL;
+			i += k;
+			continue;
+		}
+		if (split && is_blank(ps->s[i]))
+			break;
+		if (last) {
+			last->len++;
+		} else {
+			last = &t->segs[ps->nsegs++];
+			memset(last, 0, sizeof *last);
+			last->kind = SEG_LIT;
+			last->off = i;
+			last->len = 1;
+		}
+		check_add(ps, ps->s + i, 1);
+		i++;
+	}
+	if (ps->nsegs == w->first) {
+		/* An empty word, only possible with TMPL_QUOTE. */
+		last = &t->segs[ps->nsegs++];
+		memset(last, 0, sizeof *last);
+		last->kind = SEG_LIT;
+		last->off = i;
+	}
+	w->nsegs = ps->nsegs - w->first;
+	w->only_multi = 1;
+	for (k = w->first; k < ps->nsegs; k++) {
+		if (t->segs[k].kind == SEG_ALL)
+			w->multi = 1;
+		else
+			w->only_multi = 0;
+	}
+	return i;
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", msg);
+}
+
+int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
+	       const char *replstr, int flags, char *err, size_t errlen)
+{
+	struct parse ps;
+	struct buf text = BUF_INIT, quoted = BUF_INIT;
+	struct tmpl *t = NULL;
+	struct seg *g;
+	struct word *w;
+	size_t i, k, start, sep, max;
+	int rc, quote;
+
+	memset(&ps, 0, sizeof ps);
+	buf_init(&ps.check);
+	*out = NULL;
+	ps.rs = replstr ? replstr : "{}";
+	ps.rlen = strlen(ps.rs);
+	if (ps.rlen == 0) {
+		set_err(err, errlen, "empty replacement string");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (nwords == 0) {
+		set_err(err, errlen, "empty command template");
+		rc = -EINVAL;
+		goto out;
+	}
+
+	t = calloc(1, sizeof *t);
+	if (!t) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	t->raw = !!(flags & TMPL_RAW);
+	t->context = !t->raw && (flags & TMPL_CONTEXT);
+	quote = !t->raw && (flags & TMPL_QUOTE);
+
+	for (k = 0; k < nwords; k++) {
+		rc = buf_addstr(&text, words[k]);
+		if (!rc && k + 1 < nwords)
+			rc = buf_addch(&text, ' ');
+		if (rc)
+			goto out;
+	}
+	if (!quote && !t->raw) {
+		for (i = 0; i < text.len && is_blank(text.p[i]); i++)
+			;
+		if (i == text.len) {
+			set_err(err, errlen, "empty command template");
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+
+	/* Every segment but an empty word's holds at least one byte, and
+	 * one more word may be added for the arguments. */
+	max = text.len + nwords + 1;
+	t->segs = calloc(max, sizeof *t->segs);
+	t->words = calloc(max, sizeof *t->words);
+	if (!t->segs || !t->words) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ps.t = t;
+	ps.s = buf_str(&text);
+
+	if (quote) {
+		start = 0;
+		for (k = 0; k < nwords; k++) {
+			size_t len = strlen(words[k]);
+
+			scan_word(&ps, start, start + len, 0,
+				  k ? start - 1 : 0, k ? 1 : 0);
+			start += len + 1;
+		}
+	} else {
+		i = 0;
+		for (;;) {
+			struct seg tmp;
+
+			sep = i;
+			while (i < text.len && is_blank(ps.s[i]) &&
+			       !match_repl(&ps, ps.s + i, text.len - i, &tmp))
+				i++;
+			if (i == text.len) {
+				t->tail_off = sep;
+				t->tail_len = i - sep;
+				break;
+			}
+			i = scan_word(&ps, i, text.len, 1, sep, i - sep);
+		}
+	}
+	if (ps.err) {
+		rc = ps.err;
+		goto out;
+	}
+
+	if (t->raw)
+		t->shell = 1;
+	else if (quote)
+		t->shell = (flags & TMPL_SHELL) ||
+			quote_is_shell_word(words[0], strlen(words[0]));
+	else
+		t->shell = (flags & TMPL_SHELL) ||
+			quote_needs_shell(ps.check.p, ps.check.len);
+	t->quote = t->shell && !t->raw;
+
+	/* The quoted copies go to their own buffer first: quoting from
+	 * text into text could move the bytes being read. */
+	for (k = 0; k < ps.nsegs; k++) {
+		g = &t->segs[k];
+		if (g->kind != SEG_LIT)
+			continue;
+		if (quote && t->shell) {
+			g->sh_off = text.len + quoted.len;
+			rc = quote_shell(&quoted, text.p + g->off, g->len);
+			if (rc)
+				goto out;
+			g->sh_len = text.len + quoted.len - g->sh_off;
+		} else {
+			g->sh_off = g->off;
+			g->sh_len = g->len;
+		}
+	}
+	rc = buf_add(&text, quoted.p, quoted.len);
+	if (rc)
+		goto out;
+
+	if (!t->has_repl && !t->raw) {
+		w = &t->words[t->nwords++];
+		memset(w, 0, sizeof *w);
+		w->sep_off = text.len;
+		w->sep_len = 1;
+		w->first = ps.nsegs;
+		w->nsegs = 1;
+		w->multi = w->only_multi = 1;
+		g = &t->segs[ps.nsegs++];
+		memset(g, 0, sizeof *g);
+		g->kind = SEG_ALL;
+		rc = buf_addch(&text, ' ');
+		if (rc)
+			goto out;
+	}
+
+	t->text = buf_detach(&text, NULL);
+	if (!t->text) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	*out = t;
+	t = NULL;
+	rc = 0;
+out:
+	buf_release(&text);
+	buf_release(&quoted);
+	buf_release(&ps.check);
+	tmpl_free(t);
+	return rc;
+}
+
+void tmpl_free(struct tmpl *t)
+{
+	if (!t)
+		return;
+	free(t->text);
+	free(t->segs);
+	free(t->words);
+	free(t);
+}
+
+int tmpl_has_replstr(const struct tmpl *t)
+{
+	return t->has_repl;
+}
+
+int tmpl_is_shell(const struct tmpl *t)
+{
+	return t->shell;
+}
+
+/* ---- Shell mode --------------------------------------------------- */
+
+/*
+ * Where shell-mode text goes: into b, or, with b NULL, only counted in n
+ * (quoted values at their longest, for tmpl_size()). err is sticky.
+ */
+struct sink {
+	struct buf *b;
+	size_t n;
+	int quote;
+	int err;
+};
+
+static void sink_put(struct sink *s, const char *p, size_t n)
+{
+	if (s->err)
+		return;
+	if (s->b)
+		s->err = buf_add(s->b, p, n);
+	else
+		s->n += n;
+}
+
+static void sink_val(struct sink *s, const char *p, size_t n)
+{
+	const char *q, *end = p + n;
+	size_t quotes = 0;
+
+	if (!s->quote) {
+		sink_put(s, p, n);
+		return;
+	}
+	if (s->err)
+		return;
+	if (s->b) {
+		s->err = quote_shell(s->b, p, n);
+		return;
+	}
+	for (q = p; q < end && (q = memchr(q, '\'', (size_t)(end - q))); q++)
+		quotes++;
+	s->n += n + 2 + 3 * quotes;
+}
+
+/* One word; with only set, every multi-valued segment uses that alone. */
+static void shell_word(const struct tmpl *t, struct sink *s,
+		       const struct word *w, const struct vals *v,
+		       const struct tmpl_arg *only)
+{
+	const struct seg *g;
+	const char *p;
+	size_t i, k, n;
+
+	for (k = 0; k < w->nsegs; k++) {
+		g = &t->segs[w->first + k];
+		switch (g->kind) {
+		case SEG_LIT:
+			sink_put(s, t->text + g->sh_off, g->sh_len);
+			break;
+		case SEG_POS:
+			pos_value(v, g, &p, &n);
+			sink_val(s, p, n);
+			break;
+		case SEG_SEQ:
+			sink_put(s, v->seq, v->seq_len);
+			break;
+		case SEG_SLOT:
+			sink_put(s, v->slot, v->slot_len);
+			break;
+		case SEG_ALL:
+			if (only) {
+				modify(only, g->mod, &p, &n);
+				sink_val(s, p, n);
+				break;
+			}
+			for (i = 0; i < v->nargs; i++) {
+				if (i)
+					sink_put(s, " ", 1);
+				modify(&v->args[i], g->mod, &p, &n);
+				sink_val(s, p, n);
+			}
+			break;
+		}
+	}
+}
+
+static void shell_all(const struct tmpl *t, struct sink *s,
+		      const struct vals *v)
+{
+	const struct word *w;
+	size_t i, k;
+
+	for (k = 0; k < t->nwords; k++) {
+		w = &t->words[k];
+		sink_put(s, t->text + w->sep_off, w->sep_len);
+		if (w->multi && t->context) {
+			for (i = 0; i < v->nargs; i++) {
+				if (i)
+					sink_put(s, " ", 1);
+				shell_word(t, s, w, v, &v->args[i]);
+			}
+		} else {
+			shell_word(t, s, w, v, NULL);
+		}
+	}
+	sink_put(s, t->text + t->tail_off, t->tail_len);
+}
+
+/* ---- Direct mode -------------------------------------------------- */
+
+/*
+ * Where argv strings go. With p NULL the walk only counts words (argc)
+ * and bytes, terminators included; then argv and p are set and the same
+ * walk fills them.
+ */
+struct out {
+	char **argv;
+	char *p;
+	size_t argc;
+	size_t bytes;
+	size_t start;	/* where the current word began */
+};
+
+static void out_add(struct out *o, const char *p, size_t n)
+{
+	if (o->p && n)
+		memcpy(o->p + o->bytes, p, n);
+	o->bytes += n;
+}
+
+static void out_end(struct out *o)
+{
+	if (o->p) {
+		o->p[o->bytes] = '\0';
+		o->argv[o->argc] = o->p + o->start;
+	}
+	o->bytes++;
+	o->argc++;
+	o->start = o->bytes;
+}
+
+static void direct_word(const struct tmpl *t, struct out *o,
+			const struct word *w, const struct vals *v,
+			const struct tmpl_arg *only)
+{
+	const struct seg *g;
+	const char *p;
+	size_t i, k, n;
+
+	if (!only && w->only_multi && v->nargs == 0)
+		return;
+	for (k = 0; k < w->nsegs; k++) {
+		g = &t->segs[w->first + k];
+		switch (g->kind) {
+		case SEG_LIT:
+			out_add(o, t->text + g->off, g->len);
+			break;
+		case SEG_POS:
+			pos_value(v, g, &p, &n);
+			out_add(o, p, n);
+			break;
+		case SEG_SEQ:
+			out_add(o, v->seq, v->seq_len);
+			break;
+		case SEG_SLOT:
+			out_add(o, v->slot, v->slot_len);
+			break;
+		case SEG_ALL:
+			if (only) {
+				modify(only, g->mod, &p, &n);
+				out_add(o, p, n);
+				break;
+			}
+			/* As the shell splits the quoted list: each value
+			 * after the first starts a new word. */
+			for (i = 0; i < v->nargs; i++) {
+				if (i)
+					out_end(o);
+				modify(&v->args[i], g->mod, &p, &n);
+				out_add(o, p, n);
+			}
+			break;
+		}
+	}
+	out_end(o);
+}
+
+static void direct_all(const struct tmpl *t, struct out *o,
+		       const struct vals *v)
+{
+	const struct word *w;
+	size_t i, k;
+
+	for (k = 0; k < t->nwords; k++) {
+		w = &t->words[k];
+		if (w->multi && t->context) {
+			for (i = 0; i < v->nargs; i++)
+				direct_word(t, o, w, v, &v->args[i]);
+		} else {
+			direct_word(t, o, w, v, NULL);
+		}
+	}
+}
+
+/* ---- Expansion ---------------------------------------------------- */
+
+/* Write x in decimal at the end of buf[0..24); return where it starts. */
+static char *fmt_ull(char buf[24], unsigned long long x)
+{
+	char *p = buf + 24;
+
+	do {
+		*--p = (char)('0' + x % 10);
+		x /= 10;
+	} while (x);
+	return p;
+}
+
+int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
+		struct tmpl_cmd *cmd, int want_display)
+{
+	char seqbuf[24], slotbuf[24];
+	struct vals v;
+	struct sink s;
+	struct out o;
+	size_t i, hdr;
+	void *block;
+	int rc = 0;
+
+	memset(cmd, 0, sizeof *cmd);
+	buf_init(&cmd->shell);
+	buf_init(&cmd->display);
+
+	if (!t->raw) {
+		for (i = 0; i < job->nargs; i++) {
+			if (job->args[i].len &&
+			    memchr(job->args[i].p, '\0', job->args[i].len))
+				return -EILSEQ;
+		}
+	}
+	memset(&v, 0, sizeof v);
+	v.args = job->args;
+	v.nargs = job->nargs;
+	if (t->numbers) {
+		v.seq = fmt_ull(seqbuf, job->seq);
+		v.seq_len = (size_t)(seqbuf + sizeof seqbuf - v.seq);
+		v.slot = fmt_ull(slotbuf, job->slot);
+		v.slot_len = (size_t)(slotbuf + sizeof slotbuf - v.slot);
+	}
+
+	if (t->shell) {
+		memset(&s, 0, sizeof s);
+		s.b = &cmd->shell;
+		s.quote = t->quote;
+		shell_all(t, &s, &v);
+		rc = s.err;
+		if (!rc && want_display)
+			rc = buf_add(&cmd->display, buf_str(&cmd->shell),
+				     cmd->shell.len);
+		return rc;
+	}
+
+	memset(&o, 0, sizeof o);
+	direct_all(t, &o, &v);
+	if (o.argc == 0)
+		return 0;	/* the empty shell command; see tmpl.h */
+	if (o.argc > ((size_t)-1 - o.bytes) / sizeof(char *) - 1)
+		return -ENOMEM;
+	hdr = (o.argc + 1) * sizeof(char *);
+	block = malloc(hdr + o.bytes);
+	if (!block)
+		return -ENOMEM;
+	cmd->argv = block;
+	memset(&o, 0, sizeof o);
+	o.argv = block;
+	o.p = (char *)block + hdr;
+	direct_all(t, &o, &v);
+	cmd->argv[o.argc] = NULL;
+	cmd->argc = o.argc;
+	cmd->direct = 1;
+
+	for (i = 0; want_display && !rc && i < cmd->argc; i++) {
+		if (i)
+			rc = buf_addch(&cmd->display, ' ');
+		if (!rc)
+			rc = quote_shell(&cmd->display, cmd->argv[i],
+					 strlen(cmd->argv[i]));
+	}
+	return rc;
+}
+
+void tmpl_cmd_release(struct tmpl_cmd *cmd)
+{
+	free(cmd->argv);
+	cmd->argv = NULL;
+	cmd->argc = 0;
+	cmd->direct = 0;
+	buf_release(&cmd->shell);
+	buf_release(&cmd->display);
+}
+
+size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
+		 size_t nargs)
+{
+	static const char twenty[] = "00000000000000000000";
+	struct vals v;
+	struct sink s;
+	struct out o;
+
+	v.args = args;
+	v.nargs = nargs;
+	v.seq = v.slot = twenty;
+	v.seq_len = v.slot_len = sizeof twenty - 1;
+	if (t->shell) {
+		memset(&s, 0, sizeof s);
+		s.quote = t->quote;
+		shell_all(t, &s, &v);
+		return s.n + 1 + SH_OVERHEAD;
+	}
+	memset(&o, 0, sizeof o);
+	direct_all(t, &o, &v);
+	return o.bytes;
+}
