@@ -21,7 +21,7 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LIBS =
+LIBS = -lcurl -lcrypto
 
 LIB_SRC = $(wildcard pool/*.c io/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
@@ -55,7 +55,8 @@ tsan:
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/lanes SANITIZE=thread test
 
 # Debian 12 packages needed to build, test and benchmark.
-DEPS = build-essential bats bats-support bats-assert time procps python3
+DEPS = build-essential libcurl4-openssl-dev libssl-dev bats bats-support \
+       bats-assert time procps python3 nginx-light openssl
 deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEPS)

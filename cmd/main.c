@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "die.h"
+#include "fetch.h"
 #include "input.h"
 #include "opts.h"
 #include "run.h"
@@ -30,7 +33,8 @@
 static const int handled[] = { SIGINT, SIGTERM, SIGHUP };
 
 struct sigctx {
-	struct run *run;
+	pthread_mutex_t mu;
+	struct run *run;	/* under mu; NULL once the run is over */
 	sigset_t set;
 };
 
@@ -48,11 +52,14 @@ static void *signal_main(void *arg)
 	for (;;) {
 		if (sigwait(&sc->set, &sig))
 			continue;
-		if (sig == SIGHUP && !count) {
+		pthread_mutex_lock(&sc->mu);
+		if (!sc->run)
+			;
+		else if (sig == SIGHUP && !count)
 			run_stop(sc->run, SIGHUP, 0);
-			continue;
-		}
-		run_stop(sc->run, sig, count++ ? SIGKILL : SIGTERM);
+		else
+			run_stop(sc->run, sig, count++ ? SIGKILL : SIGTERM);
+		pthread_mutex_unlock(&sc->mu);
 	}
 	return NULL;
 }
@@ -91,6 +98,146 @@ static size_t max_chars(const struct opts *o, const struct tmpl *t)
 	return o->max_chars ? (size_t)o->max_chars : limit;
 }
 
+/* Submit one job; 0 to go on, 1 to stop reading (lanes is stopping),
+ * -1 on an error (reported). */
+static int submit(struct run *r, unsigned long long seq,
+		  const struct tmpl_arg *args, size_t nargs)
+{
+	int rc = run_submit_seq(r, seq, args, nargs);
+
+	if (rc == -ECANCELED)
+		return 1;
+	if (rc) {
+		error("cannot queue a job: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* --retry-failed: the failed jobs of the log, under their numbers, as
+ * the command lines the log recorded. */
+static int feed_retry_failed(struct run *r)
+{
+	const struct joblog *jl = run_resume_log(r);
+	size_t i;
+
+	for (i = 0; jl && i < jl->n; i++) {
+		const struct joblog_entry *e = &jl->e[i];
+		struct tmpl_arg a = { e->cmd, e->cmdlen };
+		int rc;
+
+		if (e->exitval == 0 && e->signal == 0)
+			continue;
+		rc = submit(r, e->seq, &a, 1);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+/* A copy of one job's arguments, for --shuf. */
+struct held {
+	struct tmpl_arg *args;
+	size_t nargs;
+};
+
+static int hold(struct held **hv, size_t *n, size_t *cap,
+		const struct tmpl_arg *args, size_t nargs)
+{
+	struct held *h;
+	size_t bytes = 0, i;
+	char *p;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1024;
+
+		h = realloc(*hv, c * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		*hv = h;
+		*cap = c;
+	}
+	for (i = 0; i < nargs; i++)
+		bytes += args[i].len + 1;
+	h = &(*hv)[*n];
+	h->nargs = nargs;
+	h->args = malloc(nargs * sizeof(*h->args) + bytes + 1);
+	if (!h->args)
+		return -ENOMEM;
+	p = (char *)(h->args + nargs);
+	for (i = 0; i < nargs; i++) {
+		memcpy(p, args[i].p, args[i].len);
+		p[args[i].len] = '\0';
+		h->args[i].p = p;
+		h->args[i].len = args[i].len;
+		p += args[i].len + 1;
+	}
+	(*n)++;
+	return 0;
+}
+
+/*
+ * The reader: every job of the input, in order, or, with --shuf, all of
+ * them read first and then submitted in a random order (which is why
+ * --shuf holds the whole input in memory). Returns 0, or -1 after an
+ * error it reported.
+ */
+static int feed(struct run *r, struct input *in, int shuf)
+{
+	struct held *hv = NULL;
+	size_t n = 0, cap = 0, i;
+	char err[512];
+	int rc, ret = 0;
+
+	for (;;) {
+		const struct tmpl_arg *args;
+		size_t nargs;
+
+		err[0] = '\0';
+		rc = input_next(in, &args, &nargs, err, sizeof(err));
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			/* Jobs already started still run and print. */
+			error("%s", *err ? err : strerror(-rc));
+			ret = -1;
+			break;
+		}
+		if (shuf) {
+			if (hold(&hv, &n, &cap, args, nargs)) {
+				error("out of memory holding the input for "
+				      "--shuf");
+				ret = -1;
+				break;
+			}
+			continue;
+		}
+		rc = submit(r, 0, args, nargs);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	if (shuf && ret == 0) {
+		unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+
+		for (i = n; i > 1; i--) {
+			size_t k = (size_t)rand_r(&seed) % i;
+			struct held tmp = hv[i - 1];
+
+			hv[i - 1] = hv[k];
+			hv[k] = tmp;
+		}
+		for (i = 0; i < n && !ret; i++)
+			if ((rc = submit(r, 0, hv[i].args, hv[i].nargs)))
+				ret = rc < 0 ? -1 : 0;
+	}
+	for (i = 0; i < n; i++)
+		free(hv[i].args);
+	free(hv);
+	if (ret == 0)
+		run_input_done(r);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -101,7 +248,7 @@ int main(int argc, char **argv)
 	pthread_t sigthread;
 	char err[512];
 	struct stat st;
-	int devnull, rc, status, read_failed = 0;
+	int devnull, rc, status, failed;
 	size_t i;
 
 	std_fds();
@@ -109,12 +256,21 @@ int main(int argc, char **argv)
 	opts_parse(&o, argc, argv);
 	if (o.dry_run)
 		o.keep_order = 1;	/* nothing to wait for: input order */
+	if (o.json || o.files)
+		o.output = OUT_GROUP;	/* both need each job's output whole */
 	if (o.keep_order && o.output == OUT_LINE)
 		o.output = OUT_GROUP;	/* the head streams live anyway */
 	if (stat(o.tmpdir, &st) || !S_ISDIR(st.st_mode) ||
 	    access(o.tmpdir, W_OK | X_OK))
 		die_usage("cannot use '%s' for temporary files: %s", o.tmpdir,
 		    errno ? strerror(errno) : "Not a directory");
+	if (o.download && o.ncmd)
+		die_usage("--download takes no command: each record is a URL");
+	if (o.download && (o.xargs || o.max_args))
+		die_usage("--download runs one URL per job; -m, -X, -n and "
+			  "-N do not apply");
+	if (o.retry_failed)
+		o.ncmd = 0;	/* the log has the commands */
 
 	err[0] = '\0';
 	/* A command that is only {} runs each record as a command line, as
@@ -130,7 +286,7 @@ int main(int argc, char **argv)
 				sizeof(err));
 		if (rc)
 			die_usage("%s", *err ? err : strerror(-rc));
-	} else if (o.quote || o.context) {
+	} else if ((o.quote || o.context) && !o.retry_failed) {
 		die_usage("%s needs a command", o.quote ? "-q" : "-X");
 	}
 	if (o.tagstring) {
@@ -142,6 +298,10 @@ int main(int argc, char **argv)
 			die_usage("--tagstring: %s",
 				  *err ? err : strerror(-rc));
 	}
+	/* Threads inherit the nice value of the thread that creates them,
+	 * and so do the jobs they spawn. */
+	if (o.nice_set && setpriority(PRIO_PROCESS, 0, o.nice))
+		die("cannot set --nice %d: %s", o.nice, strerror(errno));
 
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0)
@@ -150,9 +310,15 @@ int main(int argc, char **argv)
 	if (rc)
 		die("cannot set up process spawning: %s", strerror(-rc));
 
-	rc = input_open(&in, &o, t, max_chars(&o, t), err, sizeof(err));
-	if (rc)
-		die_usage("%s", *err ? err : strerror(-rc));
+	if (!o.retry_failed) {
+		rc = input_open(&in, &o, t, max_chars(&o, t), err,
+				sizeof(err));
+		if (rc)
+			die_usage("%s", *err ? err : strerror(-rc));
+	}
+	/* libcurl must be set up before any thread exists. */
+	if (o.download && fetch_setup(&o, err, sizeof(err)))
+		die_usage("%s", err);
 
 	/* Block before any thread exists, so every thread inherits it and
 	 * only the signal thread ever receives these. */
@@ -160,44 +326,31 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&sc.set, handled[i]);
 	rc = pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
-	if (!rc)
-		rc = -run_new(&r, &o, t, tagt);
 	if (rc)
-		die("cannot start: %s", strerror(rc));
+		die("cannot block signals: %s", strerror(rc));
+	err[0] = '\0';
+	rc = run_new(&r, &o, t, tagt, err, sizeof(err));
+	if (rc)
+		die("%s", *err ? err : strerror(-rc));
+	pthread_mutex_init(&sc.mu, NULL);
 	sc.run = r;
 	rc = pthread_create(&sigthread, NULL, signal_main, &sc);
 	if (rc)
 		die("cannot start the signal thread: %s", strerror(rc));
 	pthread_detach(sigthread);
 
-	for (;;) {
-		const struct tmpl_arg *args;
-		size_t nargs;
-
-		err[0] = '\0';
-		rc = input_next(in, &args, &nargs, err, sizeof(err));
-		if (rc == 0)
-			break;
-		if (rc < 0) {
-			/* Jobs already started still run and print. */
-			error("%s", *err ? err : strerror(-rc));
-			read_failed = 1;
-			break;
-		}
-		rc = run_submit(r, args, nargs);
-		if (rc == -ECANCELED)
-			break;
-		if (rc) {
-			error("cannot queue a job: %s", strerror(-rc));
-			read_failed = 1;
-			break;
-		}
-	}
-	status = run_finish(r);
+	failed = o.retry_failed ? feed_retry_failed(r) : feed(r, in, o.shuf);
+	status = run_wait(r);
+	pthread_mutex_lock(&sc.mu);
+	sc.run = NULL;
+	pthread_mutex_unlock(&sc.mu);
+	run_free(r);
+	if (o.download)
+		fetch_teardown();
 	input_close(in);
 	tmpl_free(t);
 	tmpl_free(tagt);
 	opts_release(&o);
 	close(devnull);
-	return read_failed ? EXIT_LANES : status;
+	return failed ? EXIT_LANES : status;
 }

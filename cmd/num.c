@@ -2,8 +2,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 int num_parse(const char *s, long long min, long long max, long long *out)
 {
@@ -59,5 +61,34 @@ int num_duration(const char *s, double *secs)
 	if (*end || !isfinite(v * mult) || v < 0)
 		return -EINVAL;
 	*secs = v * mult;
+	return 0;
+}
+
+int num_size(const char *s, long long *bytes)
+{
+	unsigned long long v, mult = 1;
+	const char *units = "kmgt";
+	const char *u;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end && (u = strchr(units, tolower((unsigned char)*end)))) {
+		mult = 1ULL << (10 * (u - units + 1));
+		end++;
+		if (end[0] == 'i' && end[1] == 'B')
+			end += 2;
+	}
+	if (*end == 'B' || (*end == 'b' && mult == 1))
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (v > (unsigned long long)LLONG_MAX / mult)
+		return -ERANGE;
+	*bytes = (long long)(v * mult);
 	return 0;
 }

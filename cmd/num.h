@@ -17,4 +17,10 @@ int num_parse(const char *s, long long min, long long max, long long *out);
  */
 int num_duration(const char *s, double *secs);
 
+/*
+ * A size in bytes: a whole number with an optional suffix k, M, G, T
+ * (powers of 1024; either case, an optional trailing "B" or "iB").
+ */
+int num_size(const char *s, long long *bytes);
+
 #endif

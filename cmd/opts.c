@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,38 @@ enum {
 	OPT_TAG,
 	OPT_TAGSTRING,
 	OPT_VERSION,
+	OPT_TIMEOUT,
+	OPT_TERMSEQ,
+	OPT_RETRIES,
+	OPT_HALT,
+	OPT_DELAY,
+	OPT_MEMFREE,
+	OPT_LOAD,
+	OPT_JOBLOG,
+	OPT_RESUME,
+	OPT_RESUME_FAILED,
+	OPT_RETRY_FAILED,
+	OPT_RESULTS,
+	OPT_JSON,
+	OPT_BAR,
+	OPT_ETA,
+	OPT_PROGRESS,
+	OPT_TOTAL,
+	OPT_SHUF,
+	OPT_NICE,
+	OPT_FILES,
+	OPT_DOWNLOAD,
+	OPT_CREATE_DIRS,
+	OPT_OVERWRITE,
+	OPT_CONTENT_DISPOSITION,
+	OPT_CONNECT_TIMEOUT,
+	OPT_STALL_TIMEOUT,
+	OPT_MAX_FILESIZE,
+	OPT_LIMIT_RATE,
+	OPT_HEADER,
+	OPT_USER_AGENT,
+	OPT_CACERT,
+	OPT_CHECKSUM_FILE,
 };
 
 static const char short_opts[] = "+:a:0d:rC:n:N:mXs:I:qj:P:kuvh";
@@ -50,6 +83,33 @@ static const struct option long_opts[] = {
 	{ "max-procs",		required_argument, NULL, 'P' },
 	{ "dry-run",		no_argument,	   NULL, OPT_DRY_RUN },
 	{ "tmpdir",		required_argument, NULL, OPT_TMPDIR },
+	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+	{ "termseq",		required_argument, NULL, OPT_TERMSEQ },
+	{ "retries",		required_argument, NULL, OPT_RETRIES },
+	{ "halt",		required_argument, NULL, OPT_HALT },
+	{ "halt-on-error",	required_argument, NULL, OPT_HALT },
+	{ "delay",		required_argument, NULL, OPT_DELAY },
+	{ "memfree",		required_argument, NULL, OPT_MEMFREE },
+	{ "load",		required_argument, NULL, OPT_LOAD },
+	{ "nice",		required_argument, NULL, OPT_NICE },
+	{ "shuf",		no_argument,	   NULL, OPT_SHUF },
+	{ "joblog",		required_argument, NULL, OPT_JOBLOG },
+	{ "resume",		no_argument,	   NULL, OPT_RESUME },
+	{ "resume-failed",	no_argument,	   NULL, OPT_RESUME_FAILED },
+	{ "retry-failed",	no_argument,	   NULL, OPT_RETRY_FAILED },
+	{ "download",		required_argument, NULL, OPT_DOWNLOAD },
+	{ "create-dirs",	no_argument,	   NULL, OPT_CREATE_DIRS },
+	{ "overwrite",		no_argument,	   NULL, OPT_OVERWRITE },
+	{ "content-disposition", no_argument,	   NULL,
+	  OPT_CONTENT_DISPOSITION },
+	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "stall-timeout",	required_argument, NULL, OPT_STALL_TIMEOUT },
+	{ "max-filesize",	required_argument, NULL, OPT_MAX_FILESIZE },
+	{ "limit-rate",		required_argument, NULL, OPT_LIMIT_RATE },
+	{ "header",		required_argument, NULL, OPT_HEADER },
+	{ "user-agent",		required_argument, NULL, OPT_USER_AGENT },
+	{ "cacert",		required_argument, NULL, OPT_CACERT },
+	{ "checksum-file",	required_argument, NULL, OPT_CHECKSUM_FILE },
 	{ "keep-order",		no_argument,	   NULL, 'k' },
 	{ "group",		no_argument,	   NULL, OPT_GROUP },
 	{ "line-buffer",	no_argument,	   NULL, OPT_LINE_BUFFER },
@@ -58,6 +118,14 @@ static const struct option long_opts[] = {
 	{ "tag",		no_argument,	   NULL, OPT_TAG },
 	{ "tagstring",		required_argument, NULL, OPT_TAGSTRING },
 	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "results",		required_argument, NULL, OPT_RESULTS },
+	{ "files",		no_argument,	   NULL, OPT_FILES },
+	{ "json",		no_argument,	   NULL, OPT_JSON },
+	{ "bar",		no_argument,	   NULL, OPT_BAR },
+	{ "eta",		no_argument,	   NULL, OPT_ETA },
+	{ "progress",		no_argument,	   NULL, OPT_PROGRESS },
+	{ "total",		required_argument, NULL, OPT_TOTAL },
+	{ "total-jobs",		required_argument, NULL, OPT_TOTAL },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -65,6 +133,7 @@ static const struct option long_opts[] = {
 
 static const char help_text[] =
 	"Usage: lanes [OPTION]... [COMMAND [ARG]...] [::: ARG... | :::: FILE...]...\n"
+	"       lanes --download DIR [OPTION]... < URLS\n"
 	"Run a command once per input record, N jobs at a time.\n"
 	"\n"
 	"Input records come from standard input, or from -a FILE, ::: ARG... and\n"
@@ -83,6 +152,7 @@ static const char help_text[] =
 	"  -m, --xargs              put as many records as fit on each command line\n"
 	"  -X                       like -m, repeating each word that has {} per record\n"
 	"  -s, --max-chars N        command lines are at most N bytes (-m, -X)\n"
+	"      --shuf               run the jobs in a random order (reads all input)\n"
 	"\n"
 	"Command:\n"
 	"  -I STR                   use STR instead of {} for the record\n"
@@ -97,6 +167,21 @@ static const char help_text[] =
 	"      --dry-run            print each command instead of running it\n"
 	"      --tmpdir DIR         spill large captured output to DIR (default\n"
 	"                           $TMPDIR, else /tmp)\n"
+	"      --timeout DURATION   kill a job that runs longer (30, 1.5s, 2m, 1h)\n"
+	"      --termseq SEQ        how to kill: signals and waits in ms\n"
+	"                           (default TERM,200,TERM,100,TERM,50,KILL,25)\n"
+	"      --retries N          run a failing job up to N times in all\n"
+	"      --halt WHEN,WHY=N    stop early: WHEN is now or soon, WHY is fail,\n"
+	"                           success or done, N a count or a percentage\n"
+	"      --delay DURATION     wait this long between job starts\n"
+	"      --memfree SIZE       start no job while free memory is below SIZE\n"
+	"      --load N             start no job while the load average is above N\n"
+	"      --nice N             run the jobs with this niceness\n"
+	"      --joblog FILE        log each job (GNU parallel format; - is stdout,\n"
+	"                           +FILE appends)\n"
+	"      --resume             skip the jobs the --joblog shows as done\n"
+	"      --resume-failed      skip the jobs the --joblog shows as succeeded\n"
+	"      --retry-failed       run again the jobs the --joblog shows as failed\n"
 	"\n"
 	"Output:\n"
 	"  -k, --keep-order         print output in input order, not completion order\n"
@@ -106,6 +191,29 @@ static const char help_text[] =
 	"      --tag                prefix each output line with the job's arguments\n"
 	"      --tagstring STR      prefix each output line with STR (expanded)\n"
 	"  -v, --verbose            print each command before its output\n"
+	"      --json               print one JSON object per job instead of output\n"
+	"      --results DIR        also save each job's output under DIR\n"
+	"      --files              save each job's output to a file; print its name\n"
+	"      --bar                show a progress bar on standard error\n"
+	"      --eta                show the estimated time left on standard error\n"
+	"      --progress           show running/done counts on standard error\n"
+	"      --total N            the number of jobs, for --bar and --eta\n"
+	"\n"
+	"Downloads (--download DIR: each record is URL [TAB NAME] [TAB sha256:HEX]):\n"
+	"      --download DIR       download each URL into DIR instead of running\n"
+	"      --create-dirs        create DIR if it does not exist\n"
+	"      --overwrite          replace files that exist (default: skip them)\n"
+	"      --content-disposition  use the name the server suggests\n"
+	"      --checksum-file FILE check downloads against FILE (sha256sum format)\n"
+	"      --connect-timeout DURATION  give up connecting after this (30s)\n"
+	"      --stall-timeout DURATION    give up when no byte came for this (60s)\n"
+	"      --max-filesize SIZE  refuse bodies larger than SIZE (e.g. 500M)\n"
+	"      --limit-rate SIZE    download at most SIZE bytes per second in all\n"
+	"      --header 'NAME: VALUE'  send this header; repeatable\n"
+	"      --user-agent STR     send this User-Agent\n"
+	"      --cacert FILE        trust the certificates in FILE for HTTPS\n"
+	"  (--timeout and --retries apply to downloads too; only transient\n"
+	"  failures are retried)\n"
 	"\n"
 	"  -h, --help               print this help and exit\n"
 	"      --version            print the version and exit\n"
@@ -113,7 +221,8 @@ static const char help_text[] =
 	"Replacement strings: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 	"{-n}; see lanes(1). Each job's environment has LANES_SEQ and LANES_SLOT.\n"
 	"Exit status: 0 if every job succeeded, 1-100 the number of jobs that\n"
-	"failed, 101 if more failed, 255 for errors of lanes itself.\n";
+	"failed, 101 if more failed, 255 for errors of lanes itself, 128+N when\n"
+	"stopped by signal N; with --halt, the status of the job that stopped it.\n";
 
 /* The most jobs -j 0 allows: each running job holds up to six descriptors
  * (two pipes while it runs, two spill files after). */
@@ -174,6 +283,137 @@ static long long parse_count(const char *opt, const char *s, long long min,
 	if (rc)
 		die_usage("%s '%s': not a number", opt, s);
 	return v;
+}
+
+static double parse_duration(const char *opt, const char *s)
+{
+	double v;
+
+	if (num_duration(s, &v))
+		die_usage("%s '%s': not a duration (want e.g. 30, 1.5s, 2m, "
+			  "1h)", opt, s);
+	return v;
+}
+
+static long long parse_size(const char *opt, const char *s)
+{
+	long long v;
+
+	if (num_size(s, &v))
+		die_usage("%s '%s': not a size (want e.g. 500M, 2G, 4096)",
+			  opt, s);
+	return v;
+}
+
+static int parse_signal(const char *s)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+		{ "TERM", SIGTERM }, { "ALRM", SIGALRM }, { "CONT", SIGCONT },
+		{ "STOP", SIGSTOP },
+	};
+	long long n;
+
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!strcmp(s, sigs[i].name))
+			return sigs[i].sig;
+	if (!num_parse(s, 1, 64, &n))
+		return (int)n;
+	return -1;
+}
+
+/* --termseq SIG,MS,SIG,MS,...: GNU parallel's form; the last wait may be
+ * left out. */
+static void parse_termseq(struct termseq *t, const char *arg)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	size_t i = 0;
+
+	if (!copy)
+		die("out of memory");
+	t->n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save), i++) {
+		long long ms;
+
+		if (i % 2 == 0) {
+			int sig = parse_signal(tok);
+
+			if (sig < 0 || t->n == sizeof(t->sig) / sizeof(t->sig[0]))
+				goto bad;
+			t->sig[t->n] = sig;
+			t->wait[t->n++] = 0.025;
+		} else {
+			if (num_parse(tok, 0, 86400000, &ms))
+				goto bad;
+			t->wait[t->n - 1] = (double)ms / 1000;
+		}
+	}
+	free(copy);
+	if (t->n)
+		return;
+	copy = NULL;
+bad:
+	free(copy);
+	die_usage("invalid --termseq '%s' (want e.g. TERM,200,KILL,25)", arg);
+}
+
+/* --halt: never | 0 | 1 | 2 | WHEN,WHAT=N | WHEN,WHAT=N% */
+static void parse_halt(struct halt *h, const char *s)
+{
+	const char *what;
+	char num[32];
+	size_t n;
+	long long v;
+
+	memset(h, 0, sizeof(*h));
+	h->count = 1;
+	if (!strcmp(s, "never") || !strcmp(s, "0"))
+		return;
+	if (!strcmp(s, "1") || !strcmp(s, "2")) {
+		h->when = s[0] == '1' ? HALT_SOON : HALT_NOW;
+		return;
+	}
+	if (!strncmp(s, "now,", 4))
+		h->when = HALT_NOW;
+	else if (!strncmp(s, "soon,", 5))
+		h->when = HALT_SOON;
+	else
+		goto bad;
+	what = strchr(s, ',') + 1;
+	if (!strncmp(what, "fail=", 5))
+		h->what = HALT_FAIL;
+	else if (!strncmp(what, "success=", 8))
+		h->what = HALT_SUCCESS;
+	else if (!strncmp(what, "done=", 5))
+		h->what = HALT_DONE;
+	else
+		goto bad;
+	what = strchr(what, '=') + 1;
+	n = strlen(what);
+	if (n && n < sizeof(num) && what[n - 1] == '%') {
+		double pct;
+		char *end;
+
+		memcpy(num, what, n - 1);
+		num[n - 1] = '\0';
+		pct = strtod(num, &end);
+		if (!*num || *end || !(pct > 0 && pct <= 100))
+			goto bad;
+		h->is_percent = 1;
+		h->percent = pct;
+		return;
+	}
+	if (num_parse(what, 1, LLONG_MAX, &v))
+		goto bad;
+	h->count = v;
+	return;
+bad:
+	die_usage("invalid --halt '%s' (want e.g. now,fail=1, soon,fail=10%%, "
+		  "now,success=1, now,done=5)", s);
 }
 
 static void add_src(struct opts *o, enum src_kind kind, const char *path,
@@ -246,6 +486,10 @@ void opts_parse(struct opts *o, int argc, char **argv)
 
 	memset(o, 0, sizeof(*o));
 	o->sep = '\n';
+	o->retries = 1;
+	o->connect_timeout = 30;
+	o->stall_timeout = 60;
+	parse_termseq(&o->termseq, "TERM,200,TERM,100,TERM,50,KILL,25");
 	o->output = OUT_GROUP;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts,
@@ -310,6 +554,105 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case OPT_TMPDIR:
 			o->tmpdir = optarg;
 			break;
+		case OPT_TIMEOUT:
+			o->timeout = parse_duration("--timeout", optarg);
+			if (o->timeout <= 0)
+				die_usage("--timeout '%s': must be more than "
+					  "zero", optarg);
+			break;
+		case OPT_TERMSEQ:
+			parse_termseq(&o->termseq, optarg);
+			break;
+		case OPT_RETRIES:
+			o->retries = parse_count("--retries", optarg, 1,
+						 1000000);
+			break;
+		case OPT_HALT:
+			parse_halt(&o->halt, optarg);
+			break;
+		case OPT_DELAY:
+			o->delay = parse_duration("--delay", optarg);
+			break;
+		case OPT_MEMFREE:
+			o->memfree = parse_size("--memfree", optarg);
+			break;
+		case OPT_LOAD: {
+			char *end;
+
+			o->load = strtod(optarg, &end);
+			if (!*optarg || *end || !(o->load > 0) ||
+			    o->load > 1e6)
+				die_usage("--load '%s': not a positive number",
+					  optarg);
+			break;
+		}
+		case OPT_NICE:
+			o->nice = (int)parse_count("--nice", optarg, -20, 19);
+			o->nice_set = 1;
+			break;
+		case OPT_SHUF:
+			o->shuf = 1;
+			break;
+		case OPT_JOBLOG:
+			o->joblog = optarg;
+			break;
+		case OPT_RESUME:
+			o->resume = 1;
+			break;
+		case OPT_RESUME_FAILED:
+			o->resume_failed = 1;
+			break;
+		case OPT_RETRY_FAILED:
+			o->retry_failed = 1;
+			break;
+		case OPT_DOWNLOAD:
+			o->download = optarg;
+			break;
+		case OPT_CREATE_DIRS:
+			o->create_dirs = 1;
+			break;
+		case OPT_OVERWRITE:
+			o->overwrite = 1;
+			break;
+		case OPT_CONTENT_DISPOSITION:
+			o->content_disposition = 1;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			o->connect_timeout = parse_duration(
+				"--connect-timeout", optarg);
+			break;
+		case OPT_STALL_TIMEOUT:
+			o->stall_timeout = parse_duration("--stall-timeout",
+							  optarg);
+			break;
+		case OPT_MAX_FILESIZE:
+			o->max_filesize = parse_size("--max-filesize", optarg);
+			break;
+		case OPT_LIMIT_RATE:
+			o->limit_rate = parse_size("--limit-rate", optarg);
+			break;
+		case OPT_HEADER: {
+			char **h = realloc(o->headers, (o->nheaders + 1) *
+					   sizeof(*h));
+
+			if (!h)
+				die("out of memory");
+			if (!strchr(optarg, ':'))
+				die_usage("--header '%s': want 'Name: value'",
+					  optarg);
+			o->headers = h;
+			h[o->nheaders++] = optarg;
+			break;
+		}
+		case OPT_USER_AGENT:
+			o->user_agent = optarg;
+			break;
+		case OPT_CACERT:
+			o->cacert = optarg;
+			break;
+		case OPT_CHECKSUM_FILE:
+			o->checksum_file = optarg;
+			break;
 		case 'k':
 			o->keep_order = 1;
 			break;
@@ -330,6 +673,27 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case OPT_RESULTS:
+			o->results = optarg;
+			break;
+		case OPT_FILES:
+			o->files = 1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_BAR:
+			o->bar = 1;
+			break;
+		case OPT_ETA:
+			o->eta = 1;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_TOTAL:
+			o->total = parse_count("--total", optarg, 1, LLONG_MAX);
 			break;
 		case 'h':
 			fputs(help_text, stdout);
@@ -360,6 +724,8 @@ void opts_parse(struct opts *o, int argc, char **argv)
 
 void opts_release(struct opts *o)
 {
+	free(o->headers);
+	o->headers = NULL;
 	free(o->srcs);
 	o->srcs = NULL;
 	o->nsrcs = 0;

@@ -59,6 +59,52 @@ struct opts {
 
 	const char *tmpdir;
 
+	/* Job control (GNU parallel's spellings). */
+	double timeout;		/* --timeout seconds, 0 = none */
+	struct termseq {	/* --termseq: signals and the waits after */
+		int sig[8];
+		double wait[8];
+		size_t n;
+	} termseq;
+	long long retries;	/* --retries: runs in total, >= 1 */
+	struct halt {
+		enum { HALT_NEVER, HALT_SOON, HALT_NOW } when;
+		enum { HALT_FAIL, HALT_SUCCESS, HALT_DONE } what;
+		long long count;	/* when !percent */
+		double percent;		/* 0 < percent <= 100 */
+		int is_percent;
+	} halt;
+	double delay;		/* --delay seconds between starts */
+	long long memfree;	/* --memfree bytes, 0 = no check */
+	double load;		/* --load, 0 = no check */
+	const char *joblog;	/* --joblog FILE, "-" stdout, "+FILE" append */
+	int resume;		/* --resume */
+	int resume_failed;	/* --resume-failed */
+	int retry_failed;	/* --retry-failed */
+	const char *results;	/* --results DIR */
+	int json;		/* --json */
+	int bar, eta, progress;	/* --bar, --eta, --progress */
+	long long total;	/* --total N, 0 = unknown */
+	int shuf;		/* --shuf */
+	int nice;		/* --nice N, 0 = unchanged */
+	int nice_set;
+	int files;		/* --files */
+
+	/* Download jobs (--download DIR). */
+	const char *download;	/* the output directory, NULL for commands */
+	int create_dirs;	/* --create-dirs */
+	int overwrite;		/* --overwrite */
+	int content_disposition;/* --content-disposition */
+	double connect_timeout;	/* --connect-timeout seconds (default 30) */
+	double stall_timeout;	/* --stall-timeout seconds (default 60) */
+	long long max_filesize;	/* --max-filesize bytes, 0 = no limit */
+	long long limit_rate;	/* --limit-rate bytes/s in total, 0 = none */
+	char **headers;		/* --header, repeatable, borrowed */
+	size_t nheaders;
+	const char *user_agent;	/* --user-agent */
+	const char *cacert;	/* --cacert FILE */
+	const char *checksum_file; /* --checksum-file FILE (sha256sum) */
+
 	char **cmd;		/* template words, borrowed from argv */
 	size_t ncmd;
 	struct src_spec *srcs;	/* in the order given, -a first */

@@ -9,15 +9,26 @@
  * asks the pool for the head job as soon as that starts and streams its
  * stdout live, so the job the user waits for is never held back.
  *
- * Stopping (a signal, or a closed stdout) cancels the pool, so no queued
- * job starts, and signals every running job's process group. A worker
- * registers its job's process group under r->mu right after spawning and
- * removes it only after waitid(WNOWAIT) saw the leader exit: the zombie
- * keeps the group id from being reused, so we never signal a stranger.
+ * Stopping (a signal, a closed stdout, or --halt) cancels the pool, so no
+ * queued job starts, and signals every running job's process group. A
+ * worker registers its job's process group under r->mu right after
+ * spawning and removes it only after waitid(WNOWAIT) saw the leader exit:
+ * the zombie keeps the group id from being reused, so we never signal a
+ * stranger. Once stopping, the emitter drains what is left and ends the
+ * process itself, because the reader may be blocked for good in read().
+ *
+ * A job's life on its worker: wait for its turn (--delay, --memfree,
+ * --load), run it up to --retries times (each try discards the output of
+ * the one before; with retries the head job is not streamed live, since
+ * what it printed might be thrown away), write --results, then count it
+ * for --halt and the progress display. The emitter then prints it and
+ * writes its job log line, so a job is in the log only once its output
+ * is out, which is what makes --resume safe after a crash.
  */
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -25,33 +36,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "capture.h"
 #include "die.h"
+#include "fetch.h"
+#include "job.h"
+#include "joblog.h"
 #include "out.h"
 #include "pool.h"
+#include "progress.h"
 #include "quote.h"
+#include "report.h"
 #include "spawn.h"
 
 /* The kernel's limit on one argument string (MAX_ARG_STRLEN). */
 #define ARG_STRLEN_MAX (32 * 4096)
-
-struct job {
-	unsigned long long seq;
-	struct tmpl_arg *args;	/* into the same allocation */
-	size_t nargs;
-	/* Written by the worker, read by the emitter after pool_next(). */
-	unsigned slot;
-	int status;		/* exit value */
-	int sig;		/* killed by this signal, or 0 */
-	int failed;
-	char *msg;		/* lanes' own message about the job */
-	struct buf tag;		/* line prefix, --tag / --tagstring */
-	struct capture out, err;
-};
 
 /* Per-slot state, touched only by the worker that owns the slot. */
 struct slot {
@@ -59,6 +64,7 @@ struct slot {
 	char seq[40], num[40];
 	struct buf line[2];	/* --line-buffer: partial lines */
 	struct out_tagger tagger[2];
+	struct fetch_slot *fetch;
 };
 
 struct run {
@@ -72,13 +78,29 @@ struct run {
 	size_t nenv, envsize;
 	long arg_max;
 	struct slot *slots;	/* [1..jobs] */
-	unsigned long long nsubmitted;
+	int live;		/* stream the head job's stdout live (-k) */
+	int want_cmdline;	/* keep each job's command line */
+	struct joblog resume;	/* --resume*: what a previous run did */
+	int have_resume;
+	int joblog_fd;		/* -1 without --joblog */
+	int results_fd;		/* -1 without --results */
+	struct progress *progress;
 
 	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* stopping changed; for timed waits */
 	pid_t *pgid;		/* under mu: [slot], 0 when idle */
 	int stopping;		/* under mu */
-	int stopsig;		/* under mu: what stopped us */
+	int stopsig;		/* under mu: the signal that stopped us */
 	int killsig;		/* under mu: what running jobs were sent */
+	unsigned long long nsubmitted;	/* under mu */
+	unsigned long long total;	/* under mu: 0 while unknown */
+	unsigned long long nstarted;	/* under mu */
+	unsigned long long ndone;	/* under mu */
+	unsigned long long nfailed;	/* under mu */
+	unsigned long long nsucceeded;	/* under mu */
+	int halted;		/* under mu */
+	int halt_status;	/* under mu */
+	double next_start;	/* under mu: --delay */
 
 	pthread_mutex_t outmu;	/* serialises --line-buffer writes */
 
@@ -100,8 +122,91 @@ void run_stop(struct run *r, int cause, int sig)
 	for (i = 1; sig && i <= r->o->jobs; i++)
 		if (r->pgid[i] > 0)
 			kill(-r->pgid[i], sig);
+	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
-	pool_cancel(r->pool);
+	if (r->pool)
+		pool_cancel(r->pool);
+	if (r->o->download)
+		fetch_stop();
+}
+
+static int stopping(struct run *r)
+{
+	int st;
+
+	pthread_mutex_lock(&r->mu);
+	st = r->stopping;
+	pthread_mutex_unlock(&r->mu);
+	return st;
+}
+
+/* Sleep on r->cv until the monotonic time t or a stop; r->mu held. */
+static void wait_until(struct run *r, double t)
+{
+	struct timespec ts;
+	double now = spawn_now();
+
+	if (t <= now)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (t - now);
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L)
+		ts.tv_nsec = 999999999L;
+	while (!r->stopping &&
+	       pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+		;
+}
+
+/*
+ * --halt now, and the end of every timed-out job: walk the --termseq,
+ * signalling every registered process group, until none is left.
+ */
+static void terminate_all(struct run *r)
+{
+	const struct termseq *ts = &r->o->termseq;
+
+	for (size_t k = 0; k < ts->n; k++) {
+		unsigned i, n = 0;
+		double until = spawn_now() + ts->wait[k];
+
+		pthread_mutex_lock(&r->mu);
+		r->killsig = ts->sig[k];
+		for (i = 1; i <= r->o->jobs; i++)
+			if (r->pgid[i] > 0) {
+				kill(-r->pgid[i], ts->sig[k]);
+				n++;
+			}
+		pthread_mutex_unlock(&r->mu);
+		if (!n)
+			return;
+		/* Poll briefly for the groups to go away. */
+		while (spawn_now() < until) {
+			usleep(5000);
+			pthread_mutex_lock(&r->mu);
+			for (i = 1, n = 0; i <= r->o->jobs; i++)
+				n += r->pgid[i] > 0;
+			pthread_mutex_unlock(&r->mu);
+			if (!n)
+				return;
+		}
+	}
+}
+
+/* One job's process group past its --timeout: the same walk. Grandchildren
+ * left when the job's own process died are killed with it. */
+static void terminate(struct run *r, struct proc *pr)
+{
+	const struct termseq *ts = &r->o->termseq;
+
+	for (size_t k = 0; k < ts->n; k++) {
+		kill(-pr->pid, ts->sig[k]);
+		if (spawn_wait_exit(pr, spawn_now() + ts->wait[k]) == 0)
+			break;
+	}
+	kill(-pr->pid, SIGKILL);
+	spawn_wait_exit(pr, 0);
 }
 
 int run_stopped_by(struct run *r)
@@ -356,12 +461,12 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot };
 	struct sink_ctx sc = { r, j, s };
 	struct tmpl_cmd cmd;
-	struct proc pr = { -1, -1, -1 };
+	struct proc pr = { -1, -1, -1, -1 };
 	char *shargv[4];
 	char *const *argv;
-	int want_display = o->verbose || o->dry_run;
+	int want_display = o->verbose || o->dry_run || r->want_cmdline;
+	double deadline = 0;
 	int rc, status;
-	siginfo_t si;
 
 	if (r->t) {
 		rc = tmpl_expand(r->t, &tj, &cmd, want_display);
@@ -382,7 +487,11 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		job_fail(j, 126, "job %llu: %s", j->seq, strerror(-rc));
 		goto out;
 	}
-	if (want_display) {
+	if (r->want_cmdline) {
+		buf_reset(&j->cmdline);
+		buf_add(&j->cmdline, buf_str(&cmd.display), cmd.display.len);
+	}
+	if (o->verbose || o->dry_run) {
 		buf_addch(&cmd.display, '\n');
 		rc = job_print(r, j, s, cmd.display.p, cmd.display.len);
 		if (rc == -EPIPE)
@@ -429,18 +538,29 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		kill(-pr.pid, r->killsig);
 	pthread_mutex_unlock(&r->mu);
 
-	if (o->output != OUT_UNGROUP) {
-		rc = spawn_pump(&pr, job_sink, &sc);
-		if (rc) {
-			/* Our stdout is gone: nobody will read any job. */
+	j->ran = 1;
+	if (o->timeout > 0)
+		deadline = spawn_now() + o->timeout;
+	rc = o->output != OUT_UNGROUP ? spawn_pump(&pr, job_sink, &sc, deadline)
+				      : spawn_wait_exit(&pr, deadline);
+	if (rc == -ETIMEDOUT) {
+		j->timed_out = 1;
+		job_fail(j, 0, "job %llu (pid %d) timed out after %gs",
+			 j->seq, (int)pr.pid, o->timeout);
+		terminate(r, &pr);
+		/* What the group wrote before it died is still worth
+		 * printing; a grandchild that left the group and keeps the
+		 * pipe open is not worth waiting for. */
+		if (o->output != OUT_UNGROUP &&
+		    spawn_pump(&pr, job_sink, &sc, spawn_now() + 1) != 0)
 			spawn_close(&pr);
-			run_stop(r, SIGPIPE, SIGTERM);
-			kill(-pr.pid, SIGTERM);
-		}
+	} else if (rc) {
+		/* Our stdout is gone: nobody will read any job. */
+		spawn_close(&pr);
+		run_stop(r, SIGPIPE, SIGTERM);
+		kill(-pr.pid, SIGTERM);
 	}
-	while (waitid(P_PID, (id_t)pr.pid, &si, WEXITED | WNOWAIT) < 0 &&
-	       errno == EINTR)
-		;
+	spawn_wait_exit(&pr, 0);
 	pthread_mutex_lock(&r->mu);
 	r->pgid[j->slot] = 0;
 	pthread_mutex_unlock(&r->mu);
@@ -452,6 +572,12 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 			j->sig = WTERMSIG(status);
 			j->status = 128 + j->sig;
 			j->failed = 1;
+		}
+		if (j->timed_out) {
+			j->failed = 1;
+			if (!j->sig)
+				j->sig = SIGKILL;
+			j->status = 128 + j->sig;
 		}
 	}
 out:
@@ -465,13 +591,179 @@ out:
 		cmd_release(r, &cmd);
 }
 
+/* MemAvailable from /proc/meminfo in bytes, or -1 if unknown. */
+static long long mem_available(void)
+{
+	char line[256];
+	long long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+static int too_busy(const struct opts *o)
+{
+	double load;
+
+	if (o->memfree > 0) {
+		long long avail = mem_available();
+
+		if (avail >= 0 && avail < o->memfree)
+			return 1;
+	}
+	if (o->load > 0 && getloadavg(&load, 1) == 1 && load > o->load)
+		return 1;
+	return 0;
+}
+
+/* Wait for this job's turn: --delay, --memfree, --load. 0 to go on,
+ * -ECANCELED when lanes is stopping. */
+static int wait_to_start(struct run *r)
+{
+	const struct opts *o = r->o;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	if (o->delay > 0 && !r->stopping) {
+		double now = spawn_now();
+		double t = r->next_start > now ? r->next_start : now;
+
+		r->next_start = t + o->delay;
+		wait_until(r, t);
+	}
+	while (!r->stopping && (o->memfree > 0 || o->load > 0)) {
+		int busy;
+
+		pthread_mutex_unlock(&r->mu);
+		busy = too_busy(o);
+		pthread_mutex_lock(&r->mu);
+		if (!busy)
+			break;
+		wait_until(r, spawn_now() + 0.25);
+	}
+	if (r->stopping)
+		rc = -ECANCELED;
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+/* A download job: its result line is its stdout. */
+static void run_fetch(struct run *r, struct job *j, struct slot *s)
+{
+	struct fetch_result res;
+	size_t urllen;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	buf_reset(&j->cmdline);
+	for (size_t i = 0; i < j->nargs; i++) {
+		if (i)
+			buf_addch(&j->cmdline, '\t');
+		buf_add(&j->cmdline, j->args[i].p, j->args[i].len);
+	}
+	if (r->o->verbose || r->o->dry_run) {
+		buf_addch(&j->cmdline, '\n');
+		rc = job_print(r, j, s, j->cmdline.p, j->cmdline.len);
+		j->cmdline.len--;
+		j->cmdline.p[j->cmdline.len] = '\0';
+		if (rc == -EPIPE)
+			run_stop(r, SIGPIPE, SIGTERM);
+		if (r->o->dry_run || rc)
+			return;
+	}
+	j->ran = 1;
+	fetch_job(&s->fetch, j->args, j->nargs, j->seq, &res);
+	buf_addch(&res.line, '\n');
+	rc = job_print(r, j, s, res.line.p, res.line.len);
+	if (rc == -EPIPE)
+		run_stop(r, SIGPIPE, SIGTERM);
+	if (res.failed) {
+		urllen = strcspn(buf_str(&j->cmdline), "\t");
+		job_fail(j, 1, "job %llu: '%.*s': %s", j->seq, (int)urllen,
+			 buf_str(&j->cmdline), res.reason);
+	}
+	buf_release(&res.line);
+}
+
+/* Count a finished job and decide whether --halt stops lanes now. */
+static void job_finished(struct run *r, struct job *j)
+{
+	const struct halt *h = &r->o->halt;
+	unsigned long long count, base;
+	int trigger = 0;
+
+	pthread_mutex_lock(&r->mu);
+	r->ndone++;
+	if (j->failed)
+		r->nfailed++;
+	else
+		r->nsucceeded++;
+	if (h->when != HALT_NEVER && !r->halted && !r->stopping) {
+		count = h->what == HALT_FAIL ? r->nfailed :
+			h->what == HALT_SUCCESS ? r->nsucceeded : r->ndone;
+		/* Percentages are of all jobs once the input is read to
+		 * its end, of the jobs submitted so far before that. */
+		base = r->total ? r->total : r->nsubmitted;
+		if (h->what == HALT_FAIL && !j->failed)
+			trigger = 0;
+		else if (h->what == HALT_SUCCESS && j->failed)
+			trigger = 0;
+		else if (h->is_percent)
+			trigger = (double)count * 100 >= h->percent *
+				  (double)base;
+		else
+			trigger = count >= (unsigned long long)h->count;
+		if (trigger) {
+			r->halted = 1;
+			r->halt_status = h->what == HALT_SUCCESS ? 0 : j->status;
+			if (h->what == HALT_FAIL && r->halt_status == 0)
+				r->halt_status = 1;
+			r->stopping = 1;
+			pthread_cond_broadcast(&r->cv);
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	if (!trigger)
+		return;
+	pool_cancel(r->pool);
+	if (r->o->download)
+		fetch_stop();
+	if (h->when == HALT_NOW)
+		terminate_all(r);
+}
+
+static void reset_job(struct job *j)
+{
+	cap_reset(&j->out);
+	cap_reset(&j->err);
+	free(j->msg);
+	j->msg = NULL;
+	j->failed = j->sig = j->status = j->timed_out = 0;
+}
+
 static void work(void *item, unsigned slot, void *ctx)
 {
 	struct run *r = ctx;
 	struct job *j = item;
 	struct slot *s = &r->slots[slot];
+	struct timeval tv;
+	long long attempt;
+	double t0;
 
 	j->slot = slot;
+	if (wait_to_start(r)) {
+		j->skipped = 1;
+		goto out;
+	}
+	pthread_mutex_lock(&r->mu);
+	r->nstarted++;
+	pthread_mutex_unlock(&r->mu);
 	if (r->o->tag || r->o->tagstring) {
 		make_tag(r, j);
 		if (r->o->output == OUT_LINE) {
@@ -479,7 +771,33 @@ static void work(void *item, unsigned slot, void *ctx)
 			out_tagger_init(&s->tagger[1], j->tag.p, j->tag.len);
 		}
 	}
-	run_job(r, j, s);
+	for (attempt = 1;; attempt++) {
+		gettimeofday(&tv, NULL);
+		j->start = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+		t0 = spawn_now();
+		if (r->o->download)
+			run_fetch(r, j, s);
+		else
+			run_job(r, j, s);
+		j->runtime = spawn_now() - t0;
+		/* Downloads retry transient failures themselves. */
+		if (!j->failed || r->o->download ||
+		    attempt >= r->o->retries || stopping(r))
+			break;
+		reset_job(j);
+	}
+	if (r->results_fd >= 0 && j->ran) {
+		char err[512];
+
+		if (report_results(r->results_fd, j, err, sizeof(err))) {
+			if (!j->msg)
+				job_fail(j, j->status ? j->status : 1,
+					 "job %llu: %s", j->seq, err);
+			j->failed = 1;
+		}
+	}
+	job_finished(r, j);
+out:
 	cap_finish(&j->out);
 	cap_finish(&j->err);
 }
@@ -533,28 +851,51 @@ static int emit_capture(struct run *r, struct job *j, struct capture *c,
 static void emit_job(struct run *r, struct job *j, int started,
 		     int out_done)
 {
+	const struct opts *o = r->o;
+	char err[512];
 	int rc;
 
-	if (started && r->o->output == OUT_GROUP) {
-		if (!out_done)
+	started = started && !j->skipped;
+	if (started && o->output == OUT_GROUP && !r->broken_pipe) {
+		if (o->json) {
+			rc = report_json(STDOUT_FILENO, j);
+			if (rc == -EPIPE)
+				broken_pipe(r);
+		} else if (o->files && !out_done) {
+			rc = report_files(STDOUT_FILENO, j, o->tmpdir, err,
+					  sizeof(err));
+			if (rc == -EPIPE)
+				broken_pipe(r);
+			else if (rc) {
+				error("job %llu: %s", j->seq, err);
+				j->failed = 1;
+			}
+		} else if (!out_done) {
 			emit_capture(r, j, &j->out, STDOUT_FILENO, 0, 0);
-		emit_capture(r, j, &j->err, STDERR_FILENO, 0, 0);
+		}
+		if (!o->json)
+			emit_capture(r, j, &j->err, STDERR_FILENO, 0, 0);
 		rc = cap_error(&j->out);
 		if (!rc)
 			rc = cap_error(&j->err);
 		if (rc) {
 			error("job %llu: output lost: cannot keep it in '%s': "
-			      "%s", j->seq, r->o->tmpdir, strerror(-rc));
+			      "%s", j->seq, o->tmpdir, strerror(-rc));
 			j->failed = 1;
 		}
 	}
-	if (j->msg)
+	if (started && j->msg && !r->broken_pipe)
 		error("%s", j->msg);
 	if (started && j->failed)
 		r->failed++;
+	if (started && r->joblog_fd >= 0 && j->ran &&
+	    (rc = report_joblog(r->joblog_fd, j)) != 0 && rc != -EPIPE)
+		error("cannot write the job log '%s': %s", o->joblog,
+		      strerror(-rc));
 	cap_release(&j->out);
 	cap_release(&j->err);
 	buf_release(&j->tag);
+	buf_release(&j->cmdline);
 	free(j->msg);
 	free(j);
 }
@@ -564,11 +905,14 @@ static void *emitter_main(void *arg)
 	struct run *r = arg;
 	struct job *j;
 
-	if (r->o->keep_order && r->o->output == OUT_GROUP) {
+	if (r->live) {
 		while ((j = pool_head(r->pool, NULL))) {
 			int started = pool_started(r->pool);
 
-			if (started)
+			/* The head streams while it runs; its retries,
+			 * JSON and --files need it whole, and r->live is 0
+			 * for them. */
+			if (started && !r->broken_pipe)
 				emit_capture(r, j, &j->out, STDOUT_FILENO, 0,
 					     1);
 			j = pool_next(r->pool, POOL_ORDERED, NULL);
@@ -582,6 +926,21 @@ static void *emitter_main(void *arg)
 	return NULL;
 }
 
+static int exit_status(struct run *r)
+{
+	int st;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->stopsig)
+		st = 128 + r->stopsig;
+	else if (r->halted)
+		st = r->halt_status;
+	else
+		st = r->failed > 100 ? 101 : (int)r->failed;
+	pthread_mutex_unlock(&r->mu);
+	return st;
+}
+
 /*
  * After a stop every job has been accounted for once the emitter is done,
  * but the reader may be blocked for good in read() on a terminal or a pipe
@@ -590,13 +949,13 @@ static void *emitter_main(void *arg)
 static void *emitter_thread(void *arg)
 {
 	struct run *r = arg;
-	int sig;
 
 	emitter_main(r);
-	sig = run_stopped_by(r);
-	if (sig) {
+	if (stopping(r)) {
 		pool_shutdown(r->pool);
-		exit(128 + sig);
+		if (r->progress)
+			progress_stop(r->progress);
+		exit(exit_status(r));
 	}
 	return NULL;
 }
@@ -624,8 +983,70 @@ static int env_setup(struct run *r)
 	return 0;
 }
 
+static void counts(void *ctx, struct progress_counts *c)
+{
+	struct run *r = ctx;
+
+	pthread_mutex_lock(&r->mu);
+	c->done = r->ndone;
+	c->failed = r->nfailed;
+	c->running = r->nstarted - r->ndone;
+	c->total = r->total;
+	pthread_mutex_unlock(&r->mu);
+	c->bytes = r->o->download ? fetch_bytes() : 0;
+}
+
+/* Open what --joblog, --resume* and --results need, before any job. */
+static int open_reports(struct run *r, char *err, size_t errlen)
+{
+	const struct opts *o = r->o;
+	int rc, resuming = o->resume || o->resume_failed || o->retry_failed;
+
+	if (resuming) {
+		const char *path = o->joblog;
+
+		if (!path || !strcmp(path, "-")) {
+			snprintf(err, errlen, "--resume, --resume-failed and "
+				 "--retry-failed need --joblog FILE");
+			return -EINVAL;
+		}
+		if (path[0] == '+')
+			path++;
+		rc = joblog_load(&r->resume, path);
+		if (rc) {
+			snprintf(err, errlen, "cannot read the job log '%s': "
+				 "%s", path, strerror(-rc));
+			return rc;
+		}
+		r->have_resume = 1;
+	}
+	if (o->joblog) {
+		r->joblog_fd = report_joblog_open(o->joblog, resuming, err,
+						  errlen);
+		if (r->joblog_fd < 0)
+			return r->joblog_fd;
+	}
+	if (o->results) {
+		if (mkdir(o->results, 0777) && errno != EEXIST) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot create '%s': %s",
+				 o->results, strerror(errno));
+			return rc;
+		}
+		r->results_fd = open(o->results, O_RDONLY | O_DIRECTORY |
+				     O_CLOEXEC);
+		if (r->results_fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot open '%s': %s",
+				 o->results, strerror(errno));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
-	    const struct tmpl *tagstring)
+	    const struct tmpl *tagstring, char *err, size_t errlen)
 {
 	struct run *r;
 	size_t window;
@@ -637,24 +1058,35 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	r->o = o;
 	r->t = t;
 	r->tagt = tagstring;
+	r->joblog_fd = -1;
+	r->results_fd = -1;
+	r->total = o->total > 0 ? (unsigned long long)o->total : 0;
 	r->shell = "/bin/sh";
 	if (o->use_shell_env && getenv("SHELL") && *getenv("SHELL"))
 		r->shell = getenv("SHELL");
 	r->arg_max = sysconf(_SC_ARG_MAX);
+	r->want_cmdline = o->joblog || o->json;
+	r->live = o->keep_order && o->output == OUT_GROUP &&
+		  o->retries <= 1 && !o->json && !o->files;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_mutex_init(&r->outmu, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&r->cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	if (t && !tmpl_is_shell(t) && o->ncmd) {
 		int flags = TMPL_SHELL | (o->quote ? TMPL_QUOTE : 0) |
 			    (o->context ? TMPL_CONTEXT : 0);
-		char err[256];
 
 		rc = tmpl_parse(&r->tsh, o->cmd, o->ncmd, o->replstr, flags,
-				err, sizeof(err));
-		if (rc) {
-			free(r);
-			return rc;
-		}
+				err, errlen);
+		if (rc)
+			goto fail;
 	}
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_mutex_init(&r->outmu, NULL);
 	r->slots = calloc(o->jobs + 1, sizeof(*r->slots));
 	r->pgid = calloc(o->jobs + 1, sizeof(*r->pgid));
 	if (!r->slots || !r->pgid) {
@@ -662,6 +1094,8 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 		goto fail;
 	}
 	rc = env_setup(r);
+	if (!rc)
+		rc = open_reports(r, err, errlen);
 	if (rc)
 		goto fail;
 	/* The reorder window: enough finished jobs to keep every worker
@@ -670,8 +1104,23 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	rc = pool_new(&r->pool, o->jobs, window, work, r);
 	if (rc)
 		goto fail;
+	if (o->bar || o->eta || o->progress ||
+	    (o->download && isatty(STDERR_FILENO))) {
+		enum progress_style st = o->eta ? PROGRESS_ETA :
+					 o->progress && !o->bar ?
+					 PROGRESS_PLAIN : PROGRESS_BAR;
+
+		rc = progress_start(&r->progress, st, STDERR_FILENO, counts,
+				    r);
+		if (rc) {
+			pool_free(r->pool);
+			goto fail;
+		}
+	}
 	rc = pthread_create(&r->emitter, NULL, emitter_thread, r);
 	if (rc) {
+		if (r->progress)
+			progress_stop(r->progress);
 		pool_free(r->pool);
 		rc = -rc;
 		goto fail;
@@ -679,6 +1128,14 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	*out = r;
 	return 0;
 fail:
+	if (rc && !*err)
+		snprintf(err, errlen, "%s", strerror(-rc));
+	if (r->joblog_fd >= 0)
+		close(r->joblog_fd);
+	if (r->results_fd >= 0)
+		close(r->results_fd);
+	if (r->have_resume)
+		joblog_release(&r->resume);
 	tmpl_free(r->tsh);
 	free(r->slots);
 	free(r->pgid);
@@ -687,13 +1144,38 @@ fail:
 	return rc;
 }
 
-int run_submit(struct run *r, const struct tmpl_arg *args, size_t nargs)
+/* --resume: jobs the log shows as done (with --resume-failed: done and
+ * successful) are skipped, keeping their sequence numbers. */
+static int already_done(struct run *r, unsigned long long seq)
+{
+	const struct joblog_entry *e;
+
+	if (!r->have_resume || r->o->retry_failed)
+		return 0;
+	e = joblog_lookup(&r->resume, seq);
+	if (!e)
+		return 0;
+	if (r->o->resume_failed)
+		return e->exitval == 0 && e->signal == 0;
+	return 1;
+}
+
+int run_submit_seq(struct run *r, unsigned long long seq,
+		   const struct tmpl_arg *args, size_t nargs)
 {
 	struct job *j;
 	size_t i, bytes = 0;
 	char *p;
 	int rc;
 
+	pthread_mutex_lock(&r->mu);
+	if (seq == 0)
+		seq = r->nsubmitted + 1;
+	if (seq > r->nsubmitted)
+		r->nsubmitted = seq;
+	pthread_mutex_unlock(&r->mu);
+	if (already_done(r, seq))
+		return 0;
 	for (i = 0; i < nargs; i++)
 		bytes += args[i].len + 1;
 	j = calloc(1, sizeof(*j) + nargs * sizeof(*j->args) + bytes);
@@ -709,13 +1191,13 @@ int run_submit(struct run *r, const struct tmpl_arg *args, size_t nargs)
 		j->args[i].len = args[i].len;
 		p += args[i].len + 1;
 	}
-	j->seq = ++r->nsubmitted;
+	j->seq = seq;
 	cap_init(&j->out, r->o->tmpdir);
 	cap_init(&j->err, r->o->tmpdir);
 	buf_init(&j->tag);
+	buf_init(&j->cmdline);
 	rc = pool_submit(r->pool, j, NULL);
 	if (rc) {
-		r->nsubmitted--;
 		cap_release(&j->out);
 		cap_release(&j->err);
 		free(j);
@@ -723,30 +1205,59 @@ int run_submit(struct run *r, const struct tmpl_arg *args, size_t nargs)
 	return rc;
 }
 
-int run_finish(struct run *r)
+int run_submit(struct run *r, const struct tmpl_arg *args, size_t nargs)
 {
-	unsigned long long failed;
-	unsigned i;
-	int sig;
+	return run_submit_seq(r, 0, args, nargs);
+}
 
+const struct joblog *run_resume_log(struct run *r)
+{
+	return r->have_resume ? &r->resume : NULL;
+}
+
+void run_input_done(struct run *r)
+{
+	pthread_mutex_lock(&r->mu);
+	if (!r->total)
+		r->total = r->nsubmitted;
+	pthread_mutex_unlock(&r->mu);
+}
+
+int run_wait(struct run *r)
+{
 	pool_close(r->pool);
 	pthread_join(r->emitter, NULL);
 	pool_free(r->pool);
-	failed = r->failed;
-	sig = run_stopped_by(r);
+	r->pool = NULL;
+	if (r->progress)
+		progress_stop(r->progress);
+	r->progress = NULL;
+	return exit_status(r);
+}
+
+void run_free(struct run *r)
+{
+	unsigned i;
+
 	for (i = 0; i <= r->o->jobs; i++) {
 		free(r->slots[i].envp);
 		buf_release(&r->slots[i].line[0]);
 		buf_release(&r->slots[i].line[1]);
+		if (r->slots[i].fetch)
+			fetch_slot_free(r->slots[i].fetch);
 	}
+	if (r->joblog_fd >= 0)
+		close(r->joblog_fd);
+	if (r->results_fd >= 0)
+		close(r->results_fd);
+	if (r->have_resume)
+		joblog_release(&r->resume);
 	free(r->slots);
 	free(r->pgid);
 	free(r->env);
 	tmpl_free(r->tsh);
+	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	pthread_mutex_destroy(&r->outmu);
 	free(r);
-	if (sig)
-		return 128 + sig;
-	return failed > 100 ? 101 : (int)failed;
 }

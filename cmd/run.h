@@ -10,28 +10,51 @@
  *   1. run_new() starts the emitter.
  *   2. run_submit() for each job's arguments; it blocks while the reorder
  *      window is full and returns -ECANCELED once lanes is stopping.
- *   3. run_finish() waits for every job and returns the exit status.
- * run_stop() may be called from any thread (the signal thread) at any time.
+ *   3. run_wait() waits for every job and returns the exit status.
+ *   4. run_free().
+ * run_stop() may be called from any thread (the signal thread) until
+ * run_free().
  */
 #ifndef LANES_RUN_H
 #define LANES_RUN_H
 
 #include <stddef.h>
 
+#include "joblog.h"
 #include "opts.h"
 #include "tmpl.h"
 
 struct run;
 
-/* t is NULL when each record is a command line. Returns 0 or -errno. */
+/*
+ * t is NULL when each record is a command line. Opens the job log, the
+ * --results directory and the log to resume from, and starts the progress
+ * display. Returns 0, or -errno with a message for the user in err.
+ */
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
-	    const struct tmpl *tagstring);
+	    const struct tmpl *tagstring, char *err, size_t errlen);
 
-/* Copies the arguments. 0, -ECANCELED when stopping, or -errno. */
+/*
+ * Copies the arguments. The job gets the next sequence number, or seq if
+ * it is not 0 (--retry-failed reruns jobs under their old numbers). A job
+ * that --resume says is done is skipped. 0, -ECANCELED when stopping, or
+ * -errno.
+ */
 int run_submit(struct run *r, const struct tmpl_arg *args, size_t nargs);
+int run_submit_seq(struct run *r, unsigned long long seq,
+		   const struct tmpl_arg *args, size_t nargs);
 
-/* Wait for all jobs, free everything, return lanes' exit status. */
-int run_finish(struct run *r);
+/* The input is read to its end: the total number of jobs is now known. */
+void run_input_done(struct run *r);
+
+/* The job log loaded for --resume and friends, or NULL. */
+const struct joblog *run_resume_log(struct run *r);
+
+/* Wait for all jobs and return lanes' exit status: 0, the number of
+ * failed jobs (101 for more than 100), the status of the job that made
+ * --halt stop, or 128 + the signal that stopped lanes. */
+int run_wait(struct run *r);
+void run_free(struct run *r);
 
 /*
  * Start no new job and send sig (if not 0) to every running job's process

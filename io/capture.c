@@ -144,6 +144,19 @@ out:
 	return rc;
 }
 
+void cap_reset(struct capture *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->len = 0;
+	c->err = 0;
+	c->done = 0;
+	pthread_mutex_unlock(&c->mu);
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
 void cap_finish(struct capture *c)
 {
 	pthread_mutex_lock(&c->mu);

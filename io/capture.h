@@ -40,6 +40,9 @@ void cap_init(struct capture *c, const char *tmpdir);
 void cap_release(struct capture *c);
 
 int cap_write(struct capture *c, const void *p, size_t n);
+/* Forget everything written, for a retry. Writer only, and only while no
+ * reader streams the capture. */
+void cap_reset(struct capture *c);
 /* No more bytes; wakes a waiting reader. */
 void cap_finish(struct capture *c);
 

@@ -14,7 +14,9 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static posix_spawnattr_t spawn_attr;
@@ -62,6 +64,7 @@ int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
 	pr->pid = -1;
 	pr->out = -1;
 	pr->err = -1;
+	pr->pidfd = -1;
 	rc = posix_spawn_file_actions_init(&fa);
 	if (rc)
 		return -rc;
@@ -116,17 +119,40 @@ static int pump_one(int *fd, int stream, spawn_sink *sink, void *ctx,
 	return sink(ctx, stream, buf, (size_t)r);
 }
 
-int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx)
+double spawn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Milliseconds until the deadline, for poll(): -1 for none. */
+static int ms_left(double deadline)
+{
+	double left;
+
+	if (deadline <= 0)
+		return -1;
+	left = deadline - spawn_now();
+	if (left <= 0)
+		return 0;
+	return left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
+}
+
+int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx,
+	       double deadline)
 {
 	char buf[65536];
 	struct pollfd pf[2];
 	int rc;
 
 	while (pr->out >= 0 || pr->err >= 0) {
-		int n = 0, i;
+		int n = 0, i, r, ms;
 
-		/* One stream left: a blocking read needs no poll. */
-		if (pr->out < 0 || pr->err < 0) {
+		/* One stream left and no deadline: a blocking read needs no
+		 * poll. */
+		if ((pr->out < 0 || pr->err < 0) && deadline <= 0) {
 			int *fd = pr->out >= 0 ? &pr->out : &pr->err;
 
 			rc = pump_one(fd, fd == &pr->out ? 1 : 2, sink, ctx,
@@ -135,15 +161,25 @@ int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx)
 				return rc;
 			continue;
 		}
-		pf[n].fd = pr->out;
-		pf[n++].events = POLLIN;
-		pf[n].fd = pr->err;
-		pf[n++].events = POLLIN;
-		if (poll(pf, (nfds_t)n, -1) < 0) {
+		if (pr->out >= 0) {
+			pf[n].fd = pr->out;
+			pf[n++].events = POLLIN;
+		}
+		if (pr->err >= 0) {
+			pf[n].fd = pr->err;
+			pf[n++].events = POLLIN;
+		}
+		ms = ms_left(deadline);
+		if (ms == 0)
+			return -ETIMEDOUT;
+		r = poll(pf, (nfds_t)n, ms);
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (r == 0)
+			continue;	/* the deadline check above ends it */
 		for (i = 0; i < n; i++) {
 			int *fd;
 
@@ -168,10 +204,48 @@ void spawn_close(struct proc *pr)
 	pr->out = pr->err = -1;
 }
 
+int spawn_wait_exit(struct proc *pr, double deadline)
+{
+	struct pollfd pf;
+	siginfo_t si;
+	int ms, r;
+
+	if (pr->pidfd < 0)
+		pr->pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0);
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pr->pid, &si,
+			   WEXITED | WNOWAIT | WNOHANG) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (si.si_pid == pr->pid)
+			return 0;
+		ms = ms_left(deadline);
+		if (ms == 0)
+			return -ETIMEDOUT;
+		if (pr->pidfd < 0) {
+			/* No pidfd (a kernel before 5.3): look again soon. */
+			usleep(ms < 0 || ms > 10 ? 10000 : (useconds_t)ms * 1000);
+			continue;
+		}
+		pf.fd = pr->pidfd;
+		pf.events = POLLIN;
+		r = poll(&pf, 1, ms);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
 int spawn_wait(struct proc *pr, int *status)
 {
 	pid_t r;
 
+	if (pr->pidfd >= 0) {
+		close(pr->pidfd);
+		pr->pidfd = -1;
+	}
 	do
 		r = waitpid(pr->pid, status, 0);
 	while (r < 0 && errno == EINTR);

@@ -31,6 +31,7 @@ struct proc {
 	pid_t pid;
 	int out;	/* read ends, -1 when not captured or at EOF */
 	int err;
+	int pidfd;	/* opened on demand by spawn_wait_exit(), or -1 */
 };
 
 /*
@@ -46,10 +47,23 @@ int spawn_setup(int stdin_fd);
 /* argv[0] without a '/' is searched in PATH. */
 int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
 		int flags);
-int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx);
+/*
+ * deadline is a spawn_now() time, or 0 for none; reaching it returns
+ * -ETIMEDOUT with the pipes still open (pump again to drain them).
+ */
+int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx,
+	       double deadline);
+/*
+ * Wait until the child has exited, without reaping it (the zombie keeps its
+ * pid and process group id from being reused): 0, or -ETIMEDOUT at the
+ * deadline (0 for none).
+ */
+int spawn_wait_exit(struct proc *pr, double deadline);
+/* Seconds on the monotonic clock. */
+double spawn_now(void);
 /* Close any pipe still open (after a failed pump). */
 void spawn_close(struct proc *pr);
-/* Reap the child; *status as from waitpid(). */
+/* Reap the child (and close its pidfd); *status as from waitpid(). */
 int spawn_wait(struct proc *pr, int *status);
 
 #endif

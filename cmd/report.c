@@ -1,0 +1,325 @@
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "joblog.h"
+#include "json.h"
+#include "out.h"
+
+int report_joblog_open(const char *spec, int append, char *err,
+		       size_t errlen)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+
+	if (!strcmp(spec, "-"))
+		fd = dup(STDOUT_FILENO);
+	else {
+		if (spec[0] == '+') {
+			spec++;
+			append = 1;
+		}
+		flags |= append ? O_APPEND | O_RDWR : O_TRUNC;
+		if (append)
+			flags &= ~O_WRONLY;
+		fd = open(spec, flags, 0666);
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open job log '%s': %s", spec,
+			 strerror(errno));
+		return -errno;
+	}
+	/* A log torn by a crash must not glue our first line onto its last. */
+	if (append && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > 0) {
+		char last;
+
+		if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+		    out_write(fd, "\n", 1)) {
+			snprintf(err, errlen, "cannot write job log '%s': %s",
+				 spec, strerror(errno));
+			close(fd);
+			return -EIO;
+		}
+	}
+	if (fstat(fd, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size == 0)) {
+		int rc = joblog_header(&b);
+
+		if (!rc)
+			rc = out_write(fd, b.p, b.len);
+		buf_release(&b);
+		if (rc) {
+			snprintf(err, errlen, "cannot write job log '%s': %s",
+				 spec, strerror(-rc));
+			close(fd);
+			return rc;
+		}
+	}
+	return fd;
+}
+
+int report_joblog(int fd, const struct job *j)
+{
+	struct joblog_entry e;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	e.seq = j->seq;
+	e.start = j->start;
+	e.runtime = j->runtime;
+	e.received = cap_len((struct capture *)&j->out) +
+		     cap_len((struct capture *)&j->err);
+	/* As GNU parallel: -1 for a job we killed on --timeout; a job that
+	 * died of a signal on its own has exit value 0 and the signal. */
+	e.exitval = j->timed_out ? -1 : j->sig ? 0 : j->status;
+	e.signal = j->sig;
+	e.cmd = buf_str(&j->cmdline);
+	e.cmdlen = j->cmdline.len;
+	rc = joblog_format(&b, &e);
+	if (!rc)
+		rc = out_write(fd, b.p, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+/* Stream a capture into b as a JSON string, flushing b to fd as it grows
+ * so a job's gigabytes never sit in memory at once. */
+static int json_capture(int fd, struct buf *b, struct capture *c)
+{
+	struct json_stream js;
+	unsigned long long off = 0, len = cap_len(c);
+	char chunk[65536];
+	int rc = json_begin(&js, b);
+
+	while (!rc && off < len) {
+		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
+
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		off += (unsigned long long)n;
+		rc = json_chunk(&js, b, chunk, (size_t)n);
+		if (!rc && b->len > (1 << 20)) {
+			rc = out_write(fd, b->p, b->len);
+			buf_reset(b);
+		}
+	}
+	if (!rc)
+		rc = json_end(&js, b);
+	return rc;
+}
+
+int report_json(int fd, struct job *j)
+{
+	struct buf b = BUF_INIT;
+	char num[128];
+	size_t i;
+	int rc;
+
+	snprintf(num, sizeof(num), "{\"seq\":%llu,\"slot\":%u,\"command\":",
+		 j->seq, j->slot);
+	rc = buf_addstr(&b, num);
+	if (!rc)
+		rc = json_str(&b, buf_str(&j->cmdline), j->cmdline.len);
+	if (!rc)
+		rc = buf_addstr(&b, ",\"args\":[");
+	for (i = 0; !rc && i < j->nargs; i++) {
+		if (i)
+			rc = buf_addch(&b, ',');
+		if (!rc)
+			rc = json_str(&b, j->args[i].p, j->args[i].len);
+	}
+	if (!rc) {
+		snprintf(num, sizeof(num), "],\"exit\":%d,\"signal\":%d,"
+			 "\"timed_out\":%s,\"start\":%.3f,\"runtime\":%.3f,"
+			 "\"stdout\":",
+			 j->timed_out ? -1 : j->sig ? 0 : j->status, j->sig,
+			 j->timed_out ? "true" : "false", j->start,
+			 j->runtime);
+		rc = buf_addstr(&b, num);
+	}
+	if (!rc)
+		rc = json_capture(fd, &b, &j->out);
+	if (!rc)
+		rc = buf_addstr(&b, ",\"stderr\":");
+	if (!rc)
+		rc = json_capture(fd, &b, &j->err);
+	if (!rc)
+		rc = buf_addstr(&b, ",\"error\":");
+	if (!rc)
+		rc = j->msg ? json_str(&b, j->msg, strlen(j->msg))
+			    : buf_addstr(&b, "null");
+	if (!rc)
+		rc = buf_addstr(&b, "}\n");
+	if (!rc)
+		rc = out_write(fd, b.p, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+/* A path component for an argument value; see report.h. */
+static int safe_name(struct buf *b, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, cut = n > 200 ? 200 : n;
+	int rc = 0;
+
+	if (n == 0)
+		return buf_addch(b, '%');
+	for (i = 0; i < cut && !rc; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '/' || c == '%' || c == '\0' || (i == 0 && c == '.')) {
+			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+			rc = buf_add(b, e, 3);
+		} else {
+			rc = buf_addch(b, (char)c);
+		}
+	}
+	if (!rc && cut < n) {
+		/* FNV-1a: distinct long values keep distinct names. */
+		unsigned long long h = 1469598103934665603ULL;
+		char tail[24];
+
+		for (i = 0; i < n; i++)
+			h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+		snprintf(tail, sizeof(tail), "%%%016llx", h);
+		rc = buf_addstr(b, tail);
+	}
+	return rc;
+}
+
+static int write_capture(int dirfd, const char *name, struct capture *c)
+{
+	unsigned long long off = 0, len = cap_len(c);
+	char chunk[65536];
+	int fd, rc = 0;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		    O_NOFOLLOW, 0666);
+	if (fd < 0)
+		return -errno;
+	while (!rc && off < len) {
+		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
+
+		if (n <= 0) {
+			rc = n < 0 ? (int)n : -EIO;
+			break;
+		}
+		off += (unsigned long long)n;
+		rc = out_write(fd, chunk, (size_t)n);
+	}
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+int report_results(int dirfd, const struct job *j, char *err, size_t errlen)
+{
+	struct buf path = BUF_INIT;
+	char num[32], seq[32];
+	size_t i;
+	int fd = -1, rc = 0;
+
+	for (i = 0; i < j->nargs && !rc; i++) {
+		snprintf(num, sizeof(num), "%s%zu/", i ? "/" : "", i + 1);
+		rc = buf_addstr(&path, num);
+		if (!rc)
+			rc = safe_name(&path, j->args[i].p, j->args[i].len);
+	}
+	if (!rc && j->nargs == 0)
+		rc = buf_addstr(&path, "1/%");
+	if (rc)
+		goto out;
+	/* Make each directory on the way. */
+	for (char *p = path.p; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdirat(dirfd, path.p, 0777) && errno != EEXIST)
+				rc = -errno;
+			*p = c;
+			if (rc || c == '\0')
+				break;
+		}
+	}
+	if (rc)
+		goto out;
+	fd = openat(dirfd, path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		    O_NOFOLLOW);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	snprintf(seq, sizeof(seq), "%llu\n", j->seq);
+	{
+		int sfd = openat(fd, "seq", O_WRONLY | O_CREAT | O_TRUNC |
+				 O_CLOEXEC | O_NOFOLLOW, 0666);
+
+		if (sfd < 0) {
+			rc = -errno;
+			goto out;
+		}
+		rc = out_write(sfd, seq, strlen(seq));
+		close(sfd);
+	}
+	if (!rc)
+		rc = write_capture(fd, "stdout", (struct capture *)&j->out);
+	if (!rc)
+		rc = write_capture(fd, "stderr", (struct capture *)&j->err);
+out:
+	if (rc)
+		snprintf(err, errlen, "cannot write results in '%s': %s",
+			 buf_str(&path), strerror(-rc));
+	if (fd >= 0)
+		close(fd);
+	buf_release(&path);
+	return rc;
+}
+
+int report_files(int fd, struct job *j, const char *tmpdir, char *err,
+		 size_t errlen)
+{
+	char path[4096];
+	int ofd, rc;
+
+	if (snprintf(path, sizeof(path), "%s/lanes.%llu.XXXXXX", tmpdir,
+		     j->seq) >= (int)sizeof(path)) {
+		snprintf(err, errlen, "--tmpdir '%s' is too long", tmpdir);
+		return -ENAMETOOLONG;
+	}
+	ofd = mkostemp(path, O_CLOEXEC);
+	if (ofd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create a file in '%s': %s",
+			 tmpdir, strerror(errno));
+		return rc;
+	}
+	close(ofd);
+	{
+		char *slash = strrchr(path, '/');
+		int dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		rc = dfd < 0 ? -errno
+			     : write_capture(dfd, slash + 1, &j->out);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (rc) {
+		snprintf(err, errlen, "cannot write '%s': %s", path,
+			 strerror(-rc));
+		return rc;
+	}
+	rc = out_write(fd, path, strlen(path));
+	if (!rc)
+		rc = out_write(fd, "\n", 1);
+	return rc;
+}
