@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -187,6 +188,8 @@ int input_open(struct input **out, const struct opts *o,
 			s->name = "standard input";
 			s->fd = STDIN_FILENO;
 		} else {
+			struct stat st;
+
 			s->name = sp->path;
 			s->fd = open(sp->path, O_RDONLY | O_CLOEXEC);
 			if (s->fd < 0) {
@@ -196,6 +199,12 @@ int input_open(struct input **out, const struct opts *o,
 				goto out;
 			}
 			s->own_fd = 1;
+			if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+				rc = -EISDIR;
+				snprintf(err, errlen, "cannot read '%s': %s",
+					 sp->path, strerror(EISDIR));
+				goto out;
+			}
 		}
 		rc = rec_init(&s->rr, s->fd, o->sep);
 		if (rc)

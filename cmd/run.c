@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <signal.h>
@@ -124,8 +125,7 @@ void run_stop(struct run *r, int cause, int sig)
 			kill(-r->pgid[i], sig);
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
-	if (r->pool)
-		pool_cancel(r->pool);
+	pool_cancel(r->pool);
 	if (r->o->download)
 		fetch_stop();
 }
@@ -786,6 +786,15 @@ static void work(void *item, unsigned slot, void *ctx)
 			break;
 		reset_job(j);
 	}
+	/* With -u the jobs write to our stdout themselves: one that died of
+	 * SIGPIPE may mean the reader went away (| head), and then every
+	 * later job would too. */
+	if (j->sig == SIGPIPE && r->o->output == OUT_UNGROUP) {
+		struct pollfd pf = { STDOUT_FILENO, POLLOUT, 0 };
+
+		if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR))
+			run_stop(r, SIGPIPE, SIGTERM);
+	}
 	if (r->results_fd >= 0 && j->ran) {
 		char err[512];
 
@@ -816,14 +825,20 @@ static int emit_capture(struct run *r, struct job *j, struct capture *c,
 {
 	struct out_tagger tg;
 	char buf[65536];
-	int rc = 0;
+	int rc = 0, tagged = 0;
 
-	out_tagger_init(&tg, j->tag.p, j->tag.len);
 	for (;;) {
 		unsigned long long len;
 		int done = 1;
 
+		/* A live job's worker writes its tag before its first byte
+		 * of output; the capture's lock makes the tag visible once
+		 * cap_wait() returned, and not before. */
 		len = live ? cap_wait(c, off, &done) : cap_len(c);
+		if (!tagged) {
+			out_tagger_init(&tg, j->tag.p, j->tag.len);
+			tagged = 1;
+		}
 		while (off < len) {
 			size_t want = len - off < sizeof(buf) ?
 				      (size_t)(len - off) : sizeof(buf);
@@ -1227,8 +1242,6 @@ int run_wait(struct run *r)
 {
 	pool_close(r->pool);
 	pthread_join(r->emitter, NULL);
-	pool_free(r->pool);
-	r->pool = NULL;
 	if (r->progress)
 		progress_stop(r->progress);
 	r->progress = NULL;
@@ -1239,6 +1252,7 @@ void run_free(struct run *r)
 {
 	unsigned i;
 
+	pool_free(r->pool);
 	for (i = 0; i <= r->o->jobs; i++) {
 		free(r->slots[i].envp);
 		buf_release(&r->slots[i].line[0]);
