@@ -70,6 +70,27 @@ struct input {
 	size_t njob, jobcap, jobargscap;
 };
 
+/* Make room for one more entry in two parallel arrays. */
+static int grow_pair(size_t **a, size_t **b, size_t n, size_t *cap)
+{
+	size_t c;
+	size_t *p;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 16;
+	p = realloc(*a, c * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*a = p;
+	p = realloc(*b, c * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*b = p;
+	*cap = c;
+	return 0;
+}
+
 static int src_load(struct source *s, char *err, size_t errlen)
 {
 	const char *p;
@@ -77,20 +98,8 @@ static int src_load(struct source *s, char *err, size_t errlen)
 	int rc;
 
 	while ((rc = rec_next(&s->rr, &p, &len)) == 1) {
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 64;
-			size_t *off = realloc(s->off, cap * sizeof(*off));
-			size_t *ln;
-
-			if (!off)
-				return -ENOMEM;
-			s->off = off;
-			ln = realloc(s->len, cap * sizeof(*ln));
-			if (!ln)
-				return -ENOMEM;
-			s->len = ln;
-			s->cap = cap;
-		}
+		if (grow_pair(&s->off, &s->len, s->n, &s->cap))
+			return -ENOMEM;
 		s->off[s->n] = s->store.len;
 		s->len[s->n] = len;
 		if (buf_add(&s->store, p, len) || buf_addch(&s->store, '\0'))
@@ -435,20 +444,9 @@ static int next_tuple(struct input *in, char *err, size_t errlen)
 static int job_add_tuple(struct input *in)
 {
 	for (size_t i = 0; i < in->ntup; i++) {
-		if (in->njob == in->jobcap) {
-			size_t cap = in->jobcap ? in->jobcap * 2 : 16;
-			size_t *o = realloc(in->joboff, cap * sizeof(*o));
-			size_t *l;
-
-			if (!o)
-				return -ENOMEM;
-			in->joboff = o;
-			l = realloc(in->joblen, cap * sizeof(*l));
-			if (!l)
-				return -ENOMEM;
-			in->joblen = l;
-			in->jobcap = cap;
-		}
+		if (grow_pair(&in->joboff, &in->joblen, in->njob,
+			      &in->jobcap))
+			return -ENOMEM;
 		in->joboff[in->njob] = in->jobdata.len;
 		in->joblen[in->njob] = in->tup[i].len;
 		if (buf_add(&in->jobdata, in->tup[i].p, in->tup[i].len) ||

@@ -145,8 +145,6 @@ static int hold(struct held **hv, size_t *n, size_t *cap,
 		const struct tmpl_arg *args, size_t nargs)
 {
 	struct held *h;
-	size_t bytes = 0, i;
-	char *p;
 
 	if (*n == *cap) {
 		size_t c = *cap ? *cap * 2 : 1024;
@@ -157,21 +155,12 @@ static int hold(struct held **hv, size_t *n, size_t *cap,
 		*hv = h;
 		*cap = c;
 	}
-	for (i = 0; i < nargs; i++)
-		bytes += args[i].len + 1;
 	h = &(*hv)[*n];
 	h->nargs = nargs;
-	h->args = malloc(nargs * sizeof(*h->args) + bytes + 1);
+	h->args = malloc(tmpl_args_size(args, nargs) + 1);
 	if (!h->args)
 		return -ENOMEM;
-	p = (char *)(h->args + nargs);
-	for (i = 0; i < nargs; i++) {
-		memcpy(p, args[i].p, args[i].len);
-		p[args[i].len] = '\0';
-		h->args[i].p = p;
-		h->args[i].len = args[i].len;
-		p += args[i].len + 1;
-	}
+	tmpl_args_copy(h->args, args, nargs);
 	(*n)++;
 	return 0;
 }

@@ -1011,6 +1011,32 @@ static void counts(void *ctx, struct progress_counts *c)
 	c->bytes = r->o->download ? fetch_bytes() : 0;
 }
 
+/* Everything run_new() sets up but the pool and the threads. */
+static void release(struct run *r)
+{
+	for (unsigned i = 0; r->slots && i <= r->o->jobs; i++) {
+		free(r->slots[i].envp);
+		buf_release(&r->slots[i].line[0]);
+		buf_release(&r->slots[i].line[1]);
+		if (r->slots[i].fetch)
+			fetch_slot_free(r->slots[i].fetch);
+	}
+	if (r->joblog_fd >= 0)
+		close(r->joblog_fd);
+	if (r->results_fd >= 0)
+		close(r->results_fd);
+	if (r->have_resume)
+		joblog_release(&r->resume);
+	free(r->slots);
+	free(r->pgid);
+	free(r->env);
+	tmpl_free(r->tsh);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	pthread_mutex_destroy(&r->outmu);
+	free(r);
+}
+
 /* Open what --joblog, --resume* and --results need, before any job. */
 static int open_reports(struct run *r, char *err, size_t errlen)
 {
@@ -1145,17 +1171,7 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 fail:
 	if (rc && !*err)
 		snprintf(err, errlen, "%s", strerror(-rc));
-	if (r->joblog_fd >= 0)
-		close(r->joblog_fd);
-	if (r->results_fd >= 0)
-		close(r->results_fd);
-	if (r->have_resume)
-		joblog_release(&r->resume);
-	tmpl_free(r->tsh);
-	free(r->slots);
-	free(r->pgid);
-	free(r->env);
-	free(r);
+	release(r);
 	return rc;
 }
 
@@ -1179,8 +1195,6 @@ int run_submit_seq(struct run *r, unsigned long long seq,
 		   const struct tmpl_arg *args, size_t nargs)
 {
 	struct job *j;
-	size_t i, bytes = 0;
-	char *p;
 	int rc;
 
 	pthread_mutex_lock(&r->mu);
@@ -1191,21 +1205,11 @@ int run_submit_seq(struct run *r, unsigned long long seq,
 	pthread_mutex_unlock(&r->mu);
 	if (already_done(r, seq))
 		return 0;
-	for (i = 0; i < nargs; i++)
-		bytes += args[i].len + 1;
-	j = calloc(1, sizeof(*j) + nargs * sizeof(*j->args) + bytes);
+	j = calloc(1, sizeof(*j) + tmpl_args_size(args, nargs));
 	if (!j)
 		return -ENOMEM;
-	j->args = (struct tmpl_arg *)(j + 1);
+	j->args = tmpl_args_copy(j + 1, args, nargs);
 	j->nargs = nargs;
-	p = (char *)(j->args + nargs);
-	for (i = 0; i < nargs; i++) {
-		memcpy(p, args[i].p, args[i].len);
-		p[args[i].len] = '\0';
-		j->args[i].p = p;
-		j->args[i].len = args[i].len;
-		p += args[i].len + 1;
-	}
 	j->seq = seq;
 	cap_init(&j->out, r->o->tmpdir);
 	cap_init(&j->err, r->o->tmpdir);
@@ -1250,28 +1254,6 @@ int run_wait(struct run *r)
 
 void run_free(struct run *r)
 {
-	unsigned i;
-
 	pool_free(r->pool);
-	for (i = 0; i <= r->o->jobs; i++) {
-		free(r->slots[i].envp);
-		buf_release(&r->slots[i].line[0]);
-		buf_release(&r->slots[i].line[1]);
-		if (r->slots[i].fetch)
-			fetch_slot_free(r->slots[i].fetch);
-	}
-	if (r->joblog_fd >= 0)
-		close(r->joblog_fd);
-	if (r->results_fd >= 0)
-		close(r->results_fd);
-	if (r->have_resume)
-		joblog_release(&r->resume);
-	free(r->slots);
-	free(r->pgid);
-	free(r->env);
-	tmpl_free(r->tsh);
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->mu);
-	pthread_mutex_destroy(&r->outmu);
-	free(r);
+	release(r);
 }

@@ -846,3 +846,28 @@ size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 	direct_all(t, &o, &v);
 	return o.bytes;
 }
+
+size_t tmpl_args_size(const struct tmpl_arg *args, size_t nargs)
+{
+	size_t bytes = nargs * sizeof(*args);
+
+	for (size_t i = 0; i < nargs; i++)
+		bytes += args[i].len + 1;
+	return bytes;
+}
+
+struct tmpl_arg *tmpl_args_copy(void *dst, const struct tmpl_arg *args,
+				size_t nargs)
+{
+	struct tmpl_arg *a = dst;
+	char *p = (char *)(a + nargs);
+
+	for (size_t i = 0; i < nargs; i++) {
+		memcpy(p, args[i].p, args[i].len);
+		p[args[i].len] = '\0';
+		a[i].p = p;
+		a[i].len = args[i].len;
+		p += args[i].len + 1;
+	}
+	return a;
+}

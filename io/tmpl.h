@@ -153,4 +153,14 @@ void tmpl_cmd_release(struct tmpl_cmd *cmd);
 size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 		 size_t nargs);
 
+/*
+ * Copy an argument list into one block: tmpl_args_size() says how many
+ * bytes it needs, tmpl_args_copy() fills dst (suitably aligned, e.g. from
+ * malloc) with the array followed by the NUL-terminated values, and
+ * returns the array.
+ */
+size_t tmpl_args_size(const struct tmpl_arg *args, size_t nargs);
+struct tmpl_arg *tmpl_args_copy(void *dst, const struct tmpl_arg *args,
+				size_t nargs);
+
 #endif
