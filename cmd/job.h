@@ -28,6 +28,7 @@ struct job {
 	int status;		/* exit value; 128+sig when killed */
 	int sig;		/* killed by this signal, or 0 */
 	int timed_out;
+	int interrupted;	/* failed while a signal was stopping lanes */
 	int failed;
 	double start;		/* wall clock, seconds since the epoch */
 	double runtime;		/* seconds */

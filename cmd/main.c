@@ -260,6 +260,9 @@ int main(int argc, char **argv)
 			  "-N do not apply");
 	if (o.retry_failed)
 		o.ncmd = 0;	/* the log has the commands */
+	if (o.results && o.output == OUT_UNGROUP)
+		die_usage("--results needs the jobs' output, which -u passes "
+			  "straight through");
 
 	err[0] = '\0';
 	/* A command that is only {} runs each record as a command line, as

@@ -49,7 +49,8 @@ int report_joblog_open(const char *spec, int append, char *err,
 			return -EIO;
 		}
 	}
-	if (fstat(fd, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size == 0)) {
+	if (!strcmp(spec, "-") || (fstat(fd, &st) == 0 &&
+				   (!S_ISREG(st.st_mode) || st.st_size == 0))) {
 		int rc = joblog_header(&b);
 
 		if (!rc)

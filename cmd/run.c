@@ -160,22 +160,25 @@ static void wait_until(struct run *r, double t)
 }
 
 /*
- * --halt now, and the end of every timed-out job: walk the --termseq,
- * signalling every registered process group, until none is left.
+ * --halt now: walk the --termseq, signalling every registered process
+ * group, until none is left; whatever outlives the walk gets SIGKILL, as a
+ * timed-out job does.
  */
 static void terminate_all(struct run *r)
 {
 	const struct termseq *ts = &r->o->termseq;
 
-	for (size_t k = 0; k < ts->n; k++) {
+	for (size_t k = 0; k <= ts->n; k++) {
+		int sig = k < ts->n ? ts->sig[k] : SIGKILL;
+		double wait = k < ts->n ? ts->wait[k] : 0;
 		unsigned i, n = 0;
-		double until = spawn_now() + ts->wait[k];
+		double until = spawn_now() + wait;
 
 		pthread_mutex_lock(&r->mu);
-		r->killsig = ts->sig[k];
+		r->killsig = sig;
 		for (i = 1; i <= r->o->jobs; i++)
 			if (r->pgid[i] > 0) {
-				kill(-r->pgid[i], ts->sig[k]);
+				kill(-r->pgid[i], sig);
 				n++;
 			}
 		pthread_mutex_unlock(&r->mu);
@@ -286,6 +289,9 @@ static int job_sink(void *ctx, int stream, const char *p, size_t n)
 	if (c->r->o->output == OUT_LINE) {
 		int rc = line_sink(c->r, c->s, stream, p, n, 0);
 
+		/* --results keeps a copy of what went by. */
+		if (c->r->results_fd >= 0)
+			cap_write(stream == 1 ? &c->j->out : &c->j->err, p, n);
 		/* Only a closed stdout stops the job; a failed write to
 		 * stderr is not worth killing it for. */
 		return rc == -EPIPE && stream == 1 ? rc : 0;
@@ -805,6 +811,13 @@ static void work(void *item, unsigned slot, void *ctx)
 			j->failed = 1;
 		}
 	}
+	/* A job our own stop killed did not finish: keep it out of the job
+	 * log, so --resume runs it again. */
+	if (j->sig || j->failed) {
+		pthread_mutex_lock(&r->mu);
+		j->interrupted = r->stopsig && r->stopsig != SIGPIPE;
+		pthread_mutex_unlock(&r->mu);
+	}
 	job_finished(r, j);
 out:
 	cap_finish(&j->out);
@@ -903,7 +916,7 @@ static void emit_job(struct run *r, struct job *j, int started,
 		error("%s", j->msg);
 	if (started && j->failed)
 		r->failed++;
-	if (started && r->joblog_fd >= 0 && j->ran &&
+	if (started && r->joblog_fd >= 0 && j->ran && !j->interrupted &&
 	    (rc = report_joblog(r->joblog_fd, j)) != 0 && rc != -EPIPE)
 		error("cannot write the job log '%s': %s", o->joblog,
 		      strerror(-rc));
