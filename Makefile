@@ -72,6 +72,9 @@ uninstall:
 clean:
 	rm -rf build lanes
 
+# Keep unit test objects between runs.
+.SECONDARY:
+
 .PHONY: all units test asan tsan deps install uninstall clean
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_BIN:=.d)

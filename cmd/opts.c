@@ -77,6 +77,7 @@ static const struct option long_opts[] = {
 	{ "max-args",		required_argument, NULL, 'n' },
 	{ "xargs",		no_argument,	   NULL, 'm' },
 	{ "max-chars",		required_argument, NULL, 's' },
+	{ "shuf",		no_argument,	   NULL, OPT_SHUF },
 	{ "quote",		no_argument,	   NULL, 'q' },
 	{ "shell",		no_argument,	   NULL, OPT_SHELL },
 	{ "jobs",		required_argument, NULL, 'j' },
@@ -92,24 +93,10 @@ static const struct option long_opts[] = {
 	{ "memfree",		required_argument, NULL, OPT_MEMFREE },
 	{ "load",		required_argument, NULL, OPT_LOAD },
 	{ "nice",		required_argument, NULL, OPT_NICE },
-	{ "shuf",		no_argument,	   NULL, OPT_SHUF },
 	{ "joblog",		required_argument, NULL, OPT_JOBLOG },
 	{ "resume",		no_argument,	   NULL, OPT_RESUME },
 	{ "resume-failed",	no_argument,	   NULL, OPT_RESUME_FAILED },
 	{ "retry-failed",	no_argument,	   NULL, OPT_RETRY_FAILED },
-	{ "download",		required_argument, NULL, OPT_DOWNLOAD },
-	{ "create-dirs",	no_argument,	   NULL, OPT_CREATE_DIRS },
-	{ "overwrite",		no_argument,	   NULL, OPT_OVERWRITE },
-	{ "content-disposition", no_argument,	   NULL,
-	  OPT_CONTENT_DISPOSITION },
-	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
-	{ "stall-timeout",	required_argument, NULL, OPT_STALL_TIMEOUT },
-	{ "max-filesize",	required_argument, NULL, OPT_MAX_FILESIZE },
-	{ "limit-rate",		required_argument, NULL, OPT_LIMIT_RATE },
-	{ "header",		required_argument, NULL, OPT_HEADER },
-	{ "user-agent",		required_argument, NULL, OPT_USER_AGENT },
-	{ "cacert",		required_argument, NULL, OPT_CACERT },
-	{ "checksum-file",	required_argument, NULL, OPT_CHECKSUM_FILE },
 	{ "keep-order",		no_argument,	   NULL, 'k' },
 	{ "group",		no_argument,	   NULL, OPT_GROUP },
 	{ "line-buffer",	no_argument,	   NULL, OPT_LINE_BUFFER },
@@ -126,6 +113,19 @@ static const struct option long_opts[] = {
 	{ "progress",		no_argument,	   NULL, OPT_PROGRESS },
 	{ "total",		required_argument, NULL, OPT_TOTAL },
 	{ "total-jobs",		required_argument, NULL, OPT_TOTAL },
+	{ "download",		required_argument, NULL, OPT_DOWNLOAD },
+	{ "create-dirs",	no_argument,	   NULL, OPT_CREATE_DIRS },
+	{ "overwrite",		no_argument,	   NULL, OPT_OVERWRITE },
+	{ "content-disposition", no_argument,	   NULL,
+	  OPT_CONTENT_DISPOSITION },
+	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "stall-timeout",	required_argument, NULL, OPT_STALL_TIMEOUT },
+	{ "max-filesize",	required_argument, NULL, OPT_MAX_FILESIZE },
+	{ "limit-rate",		required_argument, NULL, OPT_LIMIT_RATE },
+	{ "header",		required_argument, NULL, OPT_HEADER },
+	{ "user-agent",		required_argument, NULL, OPT_USER_AGENT },
+	{ "cacert",		required_argument, NULL, OPT_CACERT },
+	{ "checksum-file",	required_argument, NULL, OPT_CHECKSUM_FILE },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -533,6 +533,9 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case 's':
 			o->max_chars = parse_count("-s", optarg, 1, INT_MAX);
 			break;
+		case OPT_SHUF:
+			o->shuf = 1;
+			break;
 		case 'I':
 			if (!*optarg)
 				die_usage("-I needs a non-empty string");
@@ -590,9 +593,6 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			o->nice = (int)parse_count("--nice", optarg, -20, 19);
 			o->nice_set = 1;
 			break;
-		case OPT_SHUF:
-			o->shuf = 1;
-			break;
 		case OPT_JOBLOG:
 			o->joblog = optarg;
 			break;
@@ -604,6 +604,48 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_RETRY_FAILED:
 			o->retry_failed = 1;
+			break;
+		case 'k':
+			o->keep_order = 1;
+			break;
+		case OPT_GROUP:
+			o->output = OUT_GROUP;
+			break;
+		case OPT_LINE_BUFFER:
+			o->output = OUT_LINE;
+			break;
+		case 'u':
+			o->output = OUT_UNGROUP;
+			break;
+		case OPT_TAG:
+			o->tag = 1;
+			break;
+		case OPT_TAGSTRING:
+			o->tagstring = optarg;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case OPT_RESULTS:
+			o->results = optarg;
+			break;
+		case OPT_FILES:
+			o->files = 1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_BAR:
+			o->bar = 1;
+			break;
+		case OPT_ETA:
+			o->eta = 1;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_TOTAL:
+			o->total = parse_count("--total", optarg, 1, LLONG_MAX);
 			break;
 		case OPT_DOWNLOAD:
 			o->download = optarg;
@@ -652,48 +694,6 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_CHECKSUM_FILE:
 			o->checksum_file = optarg;
-			break;
-		case 'k':
-			o->keep_order = 1;
-			break;
-		case OPT_GROUP:
-			o->output = OUT_GROUP;
-			break;
-		case OPT_LINE_BUFFER:
-			o->output = OUT_LINE;
-			break;
-		case 'u':
-			o->output = OUT_UNGROUP;
-			break;
-		case OPT_TAG:
-			o->tag = 1;
-			break;
-		case OPT_TAGSTRING:
-			o->tagstring = optarg;
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case OPT_RESULTS:
-			o->results = optarg;
-			break;
-		case OPT_FILES:
-			o->files = 1;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case OPT_BAR:
-			o->bar = 1;
-			break;
-		case OPT_ETA:
-			o->eta = 1;
-			break;
-		case OPT_PROGRESS:
-			o->progress = 1;
-			break;
-		case OPT_TOTAL:
-			o->total = parse_count("--total", optarg, 1, LLONG_MAX);
 			break;
 		case 'h':
 			fputs(help_text, stdout);
