@@ -30,11 +30,20 @@
  * Result line (no trailing newline; fields separated by TAB):
  *	STATUS HTTP BYTES SECONDS PATH URL [REASON]
  * STATUS is "ok", "exists" (skipped: DIR/NAME was already there) or
- * "failed"; HTTP the last HTTP status code (0 if none); BYTES the bytes
- * written to the file by this job; SECONDS the job's wall time with three
- * decimals; PATH is DIR/NAME as given on the command line; REASON, only
- * for failures, says why in a few words ("404 Not Found", "connection
- * refused", "timed out after 30s", "checksum mismatch", "interrupted").
+ * "failed"; HTTP the last HTTP status code (0 if none; 416 for an "ok"
+ * whose NAME.part already held the whole file); BYTES the bytes written
+ * to NAME.part by this job (so a resumed download counts only the rest);
+ * SECONDS the job's wall time with three decimals; PATH is DIR/NAME as
+ * given on the command line ("-" when the record has no URL); REASON,
+ * only for failures, says why in a few words ("404 Not Found",
+ * "connection refused", "timed out after 30s", "stalled: no data for
+ * 60s", "checksum mismatch", "interrupted"), with " (N attempts)" when
+ * the job was tried more than once. Control characters in PATH, URL and
+ * REASON are shown as '?', so a line is always one line.
+ *
+ * A job retries its transient failures itself (see io/dl.h): --retries
+ * counts its transfers and --timeout covers all of them with the waits
+ * between, so the caller must not run a download job again.
  *
  * Thread-safety: as in the protocol. Errors: 0 or -errno; messages go into
  * the caller's buffer or the result, never to a stream.

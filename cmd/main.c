@@ -139,6 +139,7 @@ static int feed_retry_failed(struct run *r)
 struct held {
 	struct tmpl_arg *args;
 	size_t nargs;
+	unsigned long long seq;	/* in input order */
 };
 
 static int hold(struct held **hv, size_t *n, size_t *cap,
@@ -157,6 +158,7 @@ static int hold(struct held **hv, size_t *n, size_t *cap,
 	}
 	h = &(*hv)[*n];
 	h->nargs = nargs;
+	h->seq = *n + 1;
 	h->args = malloc(tmpl_args_size(args, nargs) + 1);
 	if (!h->args)
 		return -ENOMEM;
@@ -168,8 +170,9 @@ static int hold(struct held **hv, size_t *n, size_t *cap,
 /*
  * The reader: every job of the input, in order, or, with --shuf, all of
  * them read first and then submitted in a random order (which is why
- * --shuf holds the whole input in memory). Returns 0, or -1 after an
- * error it reported.
+ * --shuf holds the whole input in memory). Shuffled jobs keep the numbers
+ * of their input order, so {#} and the job log (and --resume) do not
+ * depend on the shuffle. Returns 0, or -1 after an error it reported.
  */
 static int feed(struct run *r, struct input *in, int shuf)
 {
@@ -216,7 +219,8 @@ static int feed(struct run *r, struct input *in, int shuf)
 			hv[k] = tmp;
 		}
 		for (i = 0; i < n && !ret; i++)
-			if ((rc = submit(r, 0, hv[i].args, hv[i].nargs)))
+			if ((rc = submit(r, hv[i].seq, hv[i].args,
+					 hv[i].nargs)))
 				ret = rc < 0 ? -1 : 0;
 	}
 	for (i = 0; i < n; i++)
@@ -323,7 +327,7 @@ int main(int argc, char **argv)
 	err[0] = '\0';
 	rc = run_new(&r, &o, t, tagt, err, sizeof(err));
 	if (rc)
-		die("%s", *err ? err : strerror(-rc));
+		die_usage("%s", *err ? err : strerror(-rc));
 	pthread_mutex_init(&sc.mu, NULL);
 	sc.run = r;
 	rc = pthread_create(&sigthread, NULL, signal_main, &sc);

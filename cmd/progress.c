@@ -35,6 +35,7 @@ struct progress {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;			/* under mu */
+	pthread_mutex_t drawmu;		/* one writer of the line at a time */
 	enum progress_style style;
 	int fd;
 	progress_fn *fn;
@@ -260,9 +261,23 @@ static void draw(struct progress *p, int final)
 	len += sizeof(clear) - 1;
 	if (final)
 		out[len++] = '\n';
+	pthread_mutex_lock(&p->drawmu);
 	do
 		n = write(p->fd, out, len);
 	while (n < 0 && errno == EINTR);
+	pthread_mutex_unlock(&p->drawmu);
+}
+
+void progress_clear(struct progress *p)
+{
+	static const char clear[] = "\r\033[K";
+	ssize_t n;
+
+	pthread_mutex_lock(&p->drawmu);
+	do
+		n = write(p->fd, clear, sizeof(clear) - 1);
+	while (n < 0 && errno == EINTR);
+	pthread_mutex_unlock(&p->drawmu);
 }
 
 static void *progress_main(void *arg)
@@ -313,6 +328,7 @@ int progress_start(struct progress **out, enum progress_style style,
 	p->fd = fd;
 	p->fn = fn;
 	p->ctx = ctx;
+	pthread_mutex_init(&p->drawmu, NULL);
 	rc = pthread_mutex_init(&p->mu, NULL);
 	if (rc)
 		goto out;
@@ -343,6 +359,7 @@ out:
 			pthread_cond_destroy(&p->cv);
 		if (have_mu)
 			pthread_mutex_destroy(&p->mu);
+		pthread_mutex_destroy(&p->drawmu);
 		free(p);
 	}
 	return -rc;
@@ -359,5 +376,6 @@ void progress_stop(struct progress *p)
 	pthread_join(p->thread, NULL);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->drawmu);
 	free(p);
 }

@@ -53,6 +53,13 @@ struct progress;
 /* fd is where to draw (stderr). Returns 0 or -errno. */
 int progress_start(struct progress **out, enum progress_style style,
 		   int fd, progress_fn *fn, void *ctx);
+/*
+ * Erase the line, so output written next to the same terminal starts at
+ * the left edge instead of after the bar; the next redraw puts the bar
+ * back under it. Any thread.
+ */
+void progress_clear(struct progress *p);
+
 /* Draw the final line, end it, join the thread, free. */
 void progress_stop(struct progress *p);
 

@@ -86,6 +86,7 @@ struct run {
 	int joblog_fd;		/* -1 without --joblog */
 	int results_fd;		/* -1 without --results */
 	struct progress *progress;
+	int tty_out;		/* stdout or stderr is a terminal */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stopping changed; for timed waits */
@@ -263,6 +264,8 @@ static int line_sink(struct run *r, struct slot *s, int stream,
 		return buf_add(part, p, n);
 	head = nl ? (size_t)(nl - p) + 1 : n;
 	pthread_mutex_lock(&r->outmu);
+	if (r->progress && r->tty_out)
+		progress_clear(r->progress);
 	if (part->len)
 		rc = out_write_tagged(stream, &s->tagger[stream - 1], part->p,
 				      part->len);
@@ -884,6 +887,8 @@ static void emit_job(struct run *r, struct job *j, int started,
 	int rc;
 
 	started = started && !j->skipped;
+	if (started && r->progress && r->tty_out)
+		progress_clear(r->progress);
 	if (started && o->output == OUT_GROUP && !r->broken_pipe) {
 		if (o->json) {
 			rc = report_json(STDOUT_FILENO, j);
@@ -1019,7 +1024,9 @@ static void counts(void *ctx, struct progress_counts *c)
 	c->done = r->ndone;
 	c->failed = r->nfailed;
 	c->running = r->nstarted - r->ndone;
-	c->total = r->total;
+	/* A --total that was too small must not show 5/2 done. */
+	c->total = r->total && r->total < r->nsubmitted ? r->nsubmitted
+							 : r->total;
 	pthread_mutex_unlock(&r->mu);
 	c->bytes = r->o->download ? fetch_bytes() : 0;
 }
@@ -1164,6 +1171,7 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 					 o->progress && !o->bar ?
 					 PROGRESS_PLAIN : PROGRESS_BAR;
 
+		r->tty_out = isatty(STDOUT_FILENO) || isatty(STDERR_FILENO);
 		rc = progress_start(&r->progress, st, STDERR_FILENO, counts,
 				    r);
 		if (rc) {

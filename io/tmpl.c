@@ -617,6 +617,11 @@ static void shell_all(const struct tmpl *t, struct sink *s,
 
 	for (k = 0; k < t->nwords; k++) {
 		w = &t->words[k];
+		/* A word that is only {} over no arguments vanishes, blank
+		 * before it included, as in direct mode: no trailing space
+		 * in what -N0 shows. */
+		if (w->only_multi && v->nargs == 0)
+			continue;
 		sink_put(s, t->text + w->sep_off, w->sep_len);
 		if (w->multi && t->context) {
 			for (i = 0; i < v->nargs; i++) {

@@ -389,7 +389,7 @@ static void test_multi(void)
 	CHECK_STR(ex(LIST("echo", "x{}y", "{1}"), 0, NONE), "echo|xy|",
 		  "x{}y with no arguments is xy; {1} is empty");
 	CHECK_STR(ex(LIST("echo", "{}", "end"), TMPL_SHELL, NONE),
-		  "echo  end", "vanishing word in shell mode");
+		  "echo end", "vanishing word in shell mode, blank and all");
 }
 
 static void test_context(void)
@@ -435,7 +435,7 @@ static void test_quote_flag(void)
 	CHECK_STR(ex(LIST("echo", "a b", "*"), TMPL_QUOTE | TMPL_SHELL,
 		     LIST("v")), "echo 'a b' '*' v", "-q with TMPL_SHELL");
 	CHECK_STR(ex(LIST("echo", "{}", "end"), TMPL_QUOTE | TMPL_SHELL,
-		     NONE), "echo  end", "-q shell: a vanished word");
+		     NONE), "echo end", "-q shell: a vanished word");
 	CHECK_STR(ex(LIST("FOO=1", "env"), TMPL_QUOTE, NONE), "FOO=1|env",
 		  "-q: an assignment is a program name");
 }
