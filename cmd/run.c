@@ -865,6 +865,9 @@ static int emit_capture(struct run *r, struct job *j, struct capture *c,
 				break;
 			}
 			off += (unsigned long long)n;
+			/* --results reads the whole capture at the end. */
+			if (live)
+				cap_discard(c, off, r->results_fd < 0);
 			if (!r->broken_pipe || fd != STDOUT_FILENO) {
 				int w = out_write_tagged(fd, &tg, buf,
 							 (size_t)n);

@@ -21,6 +21,10 @@ void cap_init(struct capture *c, const char *tmpdir)
 {
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
+	pthread_cond_init(&c->wcv, NULL);
+	c->live = 0;
+	c->consumed = 0;
+	c->wwaiting = 0;
 	c->tmpdir = tmpdir;
 	c->mem = NULL;
 	c->memcap = 0;
@@ -29,6 +33,7 @@ void cap_init(struct capture *c, const char *tmpdir)
 	c->done = 0;
 	c->waiting = 0;
 	c->err = 0;
+	c->discarded = 0;
 }
 
 void cap_release(struct capture *c)
@@ -39,6 +44,7 @@ void cap_release(struct capture *c)
 		close(c->fd);
 	c->fd = -1;
 	pthread_cond_destroy(&c->cv);
+	pthread_cond_destroy(&c->wcv);
 	pthread_mutex_destroy(&c->mu);
 }
 
@@ -87,6 +93,12 @@ int cap_write(struct capture *c, const void *p, size_t n)
 	int rc = 0;
 
 	pthread_mutex_lock(&c->mu);
+	while (c->live && !c->err &&
+	       c->len - c->consumed > CAP_LIVE_AHEAD) {
+		c->wwaiting = 1;
+		pthread_cond_wait(&c->wcv, &c->mu);
+		c->wwaiting = 0;
+	}
 	len = c->len;
 	rc = c->err;
 	pthread_mutex_unlock(&c->mu);
@@ -150,6 +162,7 @@ void cap_reset(struct capture *c)
 	c->len = 0;
 	c->err = 0;
 	c->done = 0;
+	c->discarded = 0;
 	pthread_mutex_unlock(&c->mu);
 	if (c->fd >= 0) {
 		close(c->fd);
@@ -172,6 +185,7 @@ unsigned long long cap_wait(struct capture *c, unsigned long long off,
 	unsigned long long len;
 
 	pthread_mutex_lock(&c->mu);
+	c->live = 1;
 	while (c->len <= off && !c->done) {
 		c->waiting = 1;
 		pthread_cond_wait(&c->cv, &c->mu);
@@ -218,6 +232,29 @@ ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
 		off += (unsigned long long)r;
 	}
 	return (ssize_t)got;
+}
+
+void cap_discard(struct capture *c, unsigned long long off, int free_blocks)
+{
+	unsigned long long end;
+
+	pthread_mutex_lock(&c->mu);
+	c->consumed = off;
+	if (c->wwaiting)
+		pthread_cond_signal(&c->wcv);
+	pthread_mutex_unlock(&c->mu);
+	/* Whole 1 MiB steps only: one call per megabyte is cheap, and a
+	 * file system without hole punching just keeps the blocks. */
+	/* Test off first: below CAP_MEM_MAX the writer may be setting fd
+	 * right now; above it, the lock taken by cap_wait() published fd. */
+	if (!free_blocks || off <= CAP_MEM_MAX || c->fd < 0)
+		return;
+	end = (off - CAP_MEM_MAX) & ~((1ULL << 20) - 1);
+	if (end <= c->discarded)
+		return;
+	fallocate(c->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		  (off_t)c->discarded, (off_t)(end - c->discarded));
+	c->discarded = end;
 }
 
 const char *cap_mem(const struct capture *c, size_t *n)

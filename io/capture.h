@@ -6,6 +6,11 @@
  * while it is being written, which is how the head job in keep-order mode
  * streams live.
  *
+ * Once a reader streams a capture live (cap_wait()), the writer is held to
+ * at most CAP_LIVE_AHEAD bytes ahead of what the reader has consumed
+ * (cap_discard()), as a pipe would hold it: the job the user is watching
+ * then cannot fill the disk faster than the output is read.
+ *
  * Thread-safety: cap_write() and cap_finish() from the writer only;
  * cap_wait(), cap_read() from the reader; both may run at once. cap_init()
  * and cap_release() when no other thread uses the capture.
@@ -21,6 +26,8 @@
 #include <sys/types.h>
 
 #define CAP_MEM_MAX (256 * 1024)
+/* How far the writer may run ahead of a reader that streams it live. */
+#define CAP_LIVE_AHEAD (1024 * 1024)
 
 struct capture {
 	pthread_mutex_t mu;
@@ -33,7 +40,12 @@ struct capture {
 	unsigned long long len;	/* under mu */
 	int done;		/* under mu */
 	int waiting;		/* under mu: the reader sleeps on cv */
+	pthread_cond_t wcv;	/* the writer waits for the reader */
+	int live;		/* under mu: a reader streams this capture */
+	unsigned long long consumed;	/* under mu: the live reader's place */
+	int wwaiting;		/* under mu: the writer sleeps on wcv */
 	int err;		/* under mu: first spill error, -errno */
+	unsigned long long discarded;	/* reader only: file bytes freed */
 };
 
 void cap_init(struct capture *c, const char *tmpdir);
@@ -57,6 +69,15 @@ unsigned long long cap_wait(struct capture *c, unsigned long long off,
  * count copied or -errno. */
 ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
 		 size_t n);
+
+/*
+ * The reader consumed everything below off and will never read it again:
+ * let a held-back writer go on, and give the disk blocks of the spilled
+ * part below off back if free_blocks is set (the file keeps its size;
+ * those bytes read as zeros from then on), so a live-streamed job's spill
+ * file does not grow with all it printed. Reader only.
+ */
+void cap_discard(struct capture *c, unsigned long long off, int free_blocks);
 
 /* For a finished capture: the in-memory part, without copying. */
 const char *cap_mem(const struct capture *c, size_t *n);

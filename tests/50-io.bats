@@ -178,6 +178,33 @@ assert_spill_output() {
 	assert_spill_output
 }
 
+@test "-k: the live head job's spill file gives its space back as it streams" {
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace"
+	# 50 MB from the head job through a 4 MB --tmpdir: what has been
+	# printed is punched out of the spill file, so it never fills up.
+	mkdir small
+	run --separate-stderr unshare -m sh -c '
+		mount -t tmpfs -o size=4m tmpfs small || exit 99
+		"$0" -k -j2 --tmpdir small "$@" | wc -c' "$LANES" \
+	    '{}' ::: 'head -c 50000000 /dev/zero' 'echo second'
+	assert_success
+	assert_output 50000007
+	assert_no_stderr
+}
+
+@test "a full --tmpdir loses output with a clear error, not silently" {
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace"
+	# Job 2's output must wait behind job 1 and cannot fit in 1 MB.
+	mkdir small
+	run --separate-stderr unshare -m sh -c '
+		mount -t tmpfs -o size=1m tmpfs small || exit 99
+		"$0" -k -j2 --tmpdir small "$@" >/dev/null' "$LANES" \
+	    '{}' ::: 'sleep 0.5; echo first' 'head -c 3000000 /dev/zero'
+	assert_failure 1
+	assert_stderr --regexp \
+	    "^lanes: job 2: output lost: cannot keep it in 'small': No space left on device\$"
+}
+
 @test "--tmpdir that does not exist: exit 255" {
 	run --separate-stderr "$LANES" --tmpdir "$T/nodir" echo ::: a
 	assert_usage_error
