@@ -32,6 +32,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -96,7 +97,7 @@ struct run {
 	int killsig;		/* under mu: what running jobs were sent */
 	unsigned long long nsubmitted;	/* under mu */
 	unsigned long long total;	/* under mu: 0 while unknown */
-	unsigned long long nstarted;	/* under mu */
+	_Atomic unsigned long long nstarted;
 	unsigned long long ndone;	/* under mu */
 	unsigned long long nfailed;	/* under mu */
 	unsigned long long nsucceeded;	/* under mu */
@@ -638,6 +639,10 @@ static int wait_to_start(struct run *r)
 	const struct opts *o = r->o;
 	int rc = 0;
 
+	/* Without pacing there is nothing to wait for; a stop that comes
+	 * now reaches the job through the process registry. */
+	if (o->delay <= 0 && o->memfree <= 0 && o->load <= 0)
+		return 0;
 	pthread_mutex_lock(&r->mu);
 	if (o->delay > 0 && !r->stopping) {
 		double now = spawn_now();
@@ -770,9 +775,7 @@ static void work(void *item, unsigned slot, void *ctx)
 		j->skipped = 1;
 		goto out;
 	}
-	pthread_mutex_lock(&r->mu);
-	r->nstarted++;
-	pthread_mutex_unlock(&r->mu);
+	atomic_fetch_add(&r->nstarted, 1);
 	if (r->o->tag || r->o->tagstring) {
 		make_tag(r, j);
 		if (r->o->output == OUT_LINE) {
@@ -1026,7 +1029,7 @@ static void counts(void *ctx, struct progress_counts *c)
 	pthread_mutex_lock(&r->mu);
 	c->done = r->ndone;
 	c->failed = r->nfailed;
-	c->running = r->nstarted - r->ndone;
+	c->running = atomic_load(&r->nstarted) - r->ndone;
 	/* A --total that was too small must not show 5/2 done. */
 	c->total = r->total && r->total < r->nsubmitted ? r->nsubmitted
 							 : r->total;
