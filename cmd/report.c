@@ -286,8 +286,8 @@ out:
 	return rc;
 }
 
-int report_files(int fd, struct job *j, const char *tmpdir, char *err,
-		 size_t errlen)
+int report_files(struct buf *name, struct job *j, const char *tmpdir,
+		 char *err, size_t errlen)
 {
 	char path[4096];
 	int ofd, rc;
@@ -319,8 +319,5 @@ int report_files(int fd, struct job *j, const char *tmpdir, char *err,
 			 strerror(-rc));
 		return rc;
 	}
-	rc = out_write(fd, path, strlen(path));
-	if (!rc)
-		rc = out_write(fd, "\n", 1);
-	return rc;
+	return buf_addstr(name, path);
 }

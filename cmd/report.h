@@ -37,9 +37,9 @@ int report_json(int fd, struct job *j);
  */
 int report_results(int dirfd, const struct job *j, char *err, size_t errlen);
 
-/* --files: save the job's stdout into a new file in tmpdir and print its
- * name and a newline to fd. */
-int report_files(int fd, struct job *j, const char *tmpdir, char *err,
-		 size_t errlen);
+/* --files: save the job's stdout into a new file in tmpdir and append its
+ * name to name. */
+int report_files(struct buf *name, struct job *j, const char *tmpdir,
+		 char *err, size_t errlen);
 
 #endif

@@ -101,6 +101,7 @@ struct run {
 	unsigned long long ndone;	/* under mu */
 	unsigned long long nfailed;	/* under mu */
 	unsigned long long nsucceeded;	/* under mu */
+	int out_err;		/* under mu: a write to our stdout failed */
 	int halted;		/* under mu */
 	int halt_status;	/* under mu */
 	double next_start;	/* under mu: --delay */
@@ -109,7 +110,7 @@ struct run {
 
 	/* The emitter's own. */
 	unsigned long long failed;
-	int broken_pipe;
+	int broken_pipe;	/* stdout failed: write nothing more */
 };
 
 void run_stop(struct run *r, int cause, int sig)
@@ -130,6 +131,30 @@ void run_stop(struct run *r, int cause, int sig)
 	pool_cancel(r->pool);
 	if (r->o->download)
 		fetch_stop();
+}
+
+/*
+ * A write to our stdout failed. A reader that went away (EPIPE, as with
+ * | head) ends lanes quietly with 141; any other error (a full disk) would
+ * lose every job's output from here on, so it is said once and lanes stops
+ * the same way, exiting 255. Any thread.
+ */
+static void stdout_failed(struct run *r, int rc)
+{
+	int first;
+
+	if (rc == -EPIPE) {
+		run_stop(r, SIGPIPE, SIGTERM);
+		return;
+	}
+	pthread_mutex_lock(&r->mu);
+	first = !r->out_err;
+	if (first)
+		r->out_err = rc;
+	pthread_mutex_unlock(&r->mu);
+	if (first)
+		error("cannot write to standard output: %s", strerror(-rc));
+	run_stop(r, 0, SIGTERM);
 }
 
 static int stopping(struct run *r)
@@ -296,9 +321,13 @@ static int job_sink(void *ctx, int stream, const char *p, size_t n)
 		/* --results keeps a copy of what went by. */
 		if (c->r->results_fd >= 0)
 			cap_write(stream == 1 ? &c->j->out : &c->j->err, p, n);
-		/* Only a closed stdout stops the job; a failed write to
+		/* Only a failed stdout stops the job; a failed write to
 		 * stderr is not worth killing it for. */
-		return rc == -EPIPE && stream == 1 ? rc : 0;
+		if (rc && stream == 1) {
+			stdout_failed(c->r, rc);
+			return rc;
+		}
+		return 0;
 	}
 	/* A capture that cannot grow (disk full) keeps the error for the
 	 * emitter to report; we go on draining so the job is not blocked. */
@@ -309,15 +338,22 @@ static int job_sink(void *ctx, int stream, const char *p, size_t n)
 static int job_print(struct run *r, struct job *j, struct slot *s,
 		     const char *p, size_t n)
 {
+	int rc;
+
 	switch (r->o->output) {
 	case OUT_GROUP:
+		/* The emitter reports a capture that failed. */
 		return cap_write(&j->out, p, n);
 	case OUT_LINE:
-		return line_sink(r, s, 1, p, n, 0);
-	case OUT_UNGROUP:
+		rc = line_sink(r, s, 1, p, n, 0);
+		break;
+	default:
+		rc = out_write(STDOUT_FILENO, p, n);
 		break;
 	}
-	return out_write(STDOUT_FILENO, p, n);
+	if (rc)
+		stdout_failed(r, rc);
+	return rc;
 }
 
 static int slot_env(struct run *r, struct slot *s, unsigned slot,
@@ -504,8 +540,6 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	if (o->verbose || o->dry_run) {
 		buf_addch(&cmd.display, '\n');
 		rc = job_print(r, j, s, cmd.display.p, cmd.display.len);
-		if (rc == -EPIPE)
-			run_stop(r, SIGPIPE, SIGTERM);
 		if (o->dry_run || rc)
 			goto out;
 	}
@@ -565,9 +599,9 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		    spawn_pump(&pr, job_sink, &sc, spawn_now() + 1) != 0)
 			spawn_close(&pr);
 	} else if (rc) {
-		/* Our stdout is gone: nobody will read any job. */
+		/* Our stdout failed (the sink said so and stopped lanes), or
+		 * poll did: nobody will read this job. */
 		spawn_close(&pr);
-		run_stop(r, SIGPIPE, SIGTERM);
 		kill(-pr.pid, SIGTERM);
 	}
 	spawn_wait_exit(&pr, 0);
@@ -686,17 +720,13 @@ static void run_fetch(struct run *r, struct job *j, struct slot *s)
 		rc = job_print(r, j, s, j->cmdline.p, j->cmdline.len);
 		j->cmdline.len--;
 		j->cmdline.p[j->cmdline.len] = '\0';
-		if (rc == -EPIPE)
-			run_stop(r, SIGPIPE, SIGTERM);
 		if (r->o->dry_run || rc)
 			return;
 	}
 	j->ran = 1;
 	fetch_job(&s->fetch, j->args, j->nargs, j->seq, &res);
 	buf_addch(&res.line, '\n');
-	rc = job_print(r, j, s, res.line.p, res.line.len);
-	if (rc == -EPIPE)
-		run_stop(r, SIGPIPE, SIGTERM);
+	job_print(r, j, s, res.line.p, res.line.len);
 	if (res.failed) {
 		urllen = strcspn(buf_str(&j->cmdline), "\t");
 		job_fail(j, 1, "job %llu: '%.*s': %s", j->seq, (int)urllen,
@@ -830,13 +860,13 @@ out:
 	cap_finish(&j->err);
 }
 
-/* Stdout went away (| head): stop quietly and promptly. */
-static void broken_pipe(struct run *r)
+/* The emitter's stdout failed: write nothing more there, and stop. */
+static void stdout_gone(struct run *r, int rc)
 {
 	if (r->broken_pipe)
 		return;
 	r->broken_pipe = 1;
-	run_stop(r, SIGPIPE, SIGTERM);
+	stdout_failed(r, rc);
 }
 
 static int emit_capture(struct run *r, struct job *j, struct capture *c,
@@ -875,8 +905,8 @@ static int emit_capture(struct run *r, struct job *j, struct capture *c,
 				int w = out_write_tagged(fd, &tg, buf,
 							 (size_t)n);
 
-				if (w == -EPIPE && fd == STDOUT_FILENO)
-					broken_pipe(r);
+				if (w && fd == STDOUT_FILENO)
+					stdout_gone(r, w);
 			}
 		}
 		if (done || rc)
@@ -898,17 +928,22 @@ static void emit_job(struct run *r, struct job *j, int started,
 	if (started && o->output == OUT_GROUP && !r->broken_pipe) {
 		if (o->json) {
 			rc = report_json(STDOUT_FILENO, j);
-			if (rc == -EPIPE)
-				broken_pipe(r);
+			if (rc)
+				stdout_gone(r, rc);
 		} else if (o->files && !out_done) {
-			rc = report_files(STDOUT_FILENO, j, o->tmpdir, err,
+			struct buf name = BUF_INIT;
+
+			rc = report_files(&name, j, o->tmpdir, err,
 					  sizeof(err));
-			if (rc == -EPIPE)
-				broken_pipe(r);
-			else if (rc) {
+			if (rc) {
 				error("job %llu: %s", j->seq, err);
 				j->failed = 1;
+			} else if (buf_addch(&name, '\n') == 0 &&
+				   (rc = out_write(STDOUT_FILENO, name.p,
+						   name.len)) != 0) {
+				stdout_gone(r, rc);
 			}
+			buf_release(&name);
 		} else if (!out_done) {
 			emit_capture(r, j, &j->out, STDOUT_FILENO, 0, 0);
 		}
@@ -972,6 +1007,8 @@ static int exit_status(struct run *r)
 	pthread_mutex_lock(&r->mu);
 	if (r->stopsig)
 		st = 128 + r->stopsig;
+	else if (r->out_err)
+		st = EXIT_LANES;
 	else if (r->halted)
 		st = r->halt_status;
 	else

@@ -75,6 +75,17 @@ refute_hang() {
 	refute_hang
 }
 
+@test "a full stdout is an error, not silent loss: exit 255 in every mode" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	local mode
+	for mode in --group -k --lb --json --files --dry-run; do
+		run --separate-stderr bash -c \
+		    '"$LANES" "$1" echo ::: a b >/dev/full' _ "$mode"
+		assert_failure 255
+		assert_stderr "lanes: cannot write to standard output: No space left on device"
+	done
+}
+
 # --- output bytes --------------------------------------------------------
 
 @test "binary job output passes unchanged, NUL bytes included" {
