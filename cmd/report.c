@@ -20,7 +20,7 @@ int report_joblog_open(const char *spec, int append, char *err,
 	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
 
 	if (!strcmp(spec, "-"))
-		fd = dup(STDOUT_FILENO);
+		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	else {
 		if (spec[0] == '+') {
 			spec++;
