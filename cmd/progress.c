@@ -28,6 +28,9 @@
 #include <unistd.h>
 
 #define REDRAW_NS	200000000L	/* between two redraws */
+/* Not a terminal (a log file, a pipe): a plain line this often, since
+ * "\r" redraws five times a second would fill a log with escapes. */
+#define LOG_EVERY_NS	10000000000LL
 #define LINE_MAX_COLS	1024		/* wider terminals get this much */
 
 struct progress {
@@ -38,6 +41,7 @@ struct progress {
 	pthread_mutex_t drawmu;		/* one writer of the line at a time */
 	enum progress_style style;
 	int fd;
+	int tty;			/* fd is a terminal: redraw in place */
 	progress_fn *fn;
 	void *ctx;
 	struct timespec t0;		/* CLOCK_MONOTONIC at start */
@@ -257,10 +261,16 @@ static void draw(struct progress *p, int final)
 	progress_render(out + 1, LINE_MAX_COLS + 1, p->style, &c,
 			since(&p->t0), term_width(p->fd) - 1);
 	len = strlen(out);
-	memcpy(out + len, clear, sizeof(clear) - 1);
-	len += sizeof(clear) - 1;
-	if (final)
-		out[len++] = '\n';
+	if (p->tty) {
+		memcpy(out + len, clear, sizeof(clear) - 1);
+		len += sizeof(clear) - 1;
+		if (final)
+			out[len++] = '\n';
+	} else {
+		/* One plain line per report, no "\r" and no escapes. */
+		memmove(out, out + 1, len);
+		out[len - 1] = '\n';
+	}
 	pthread_mutex_lock(&p->drawmu);
 	do
 		n = write(p->fd, out, len);
@@ -273,6 +283,8 @@ void progress_clear(struct progress *p)
 	static const char clear[] = "\r\033[K";
 	ssize_t n;
 
+	if (!p->tty)
+		return;	/* plain lines: nothing to erase */
 	pthread_mutex_lock(&p->drawmu);
 	do
 		n = write(p->fd, clear, sizeof(clear) - 1);
@@ -284,7 +296,7 @@ static void *progress_main(void *arg)
 {
 	struct progress *p = arg;
 	struct timespec dl;
-	int stop;
+	int stop, first = 1;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
@@ -292,10 +304,18 @@ static void *progress_main(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (stop)
 			break;
-		draw(p, 0);
+		/* On a log, the first line waits for the first interval. */
+		if (p->tty || !first)
+			draw(p, 0);
+		first = 0;
 
 		clock_gettime(CLOCK_MONOTONIC, &dl);
-		dl.tv_nsec += REDRAW_NS;
+		if (p->tty) {
+			dl.tv_nsec += REDRAW_NS;
+		} else {
+			dl.tv_sec += (time_t)(LOG_EVERY_NS / 1000000000LL);
+			dl.tv_nsec += (long)(LOG_EVERY_NS % 1000000000LL);
+		}
 		if (dl.tv_nsec >= 1000000000L) {
 			dl.tv_sec++;
 			dl.tv_nsec -= 1000000000L;
@@ -326,6 +346,7 @@ int progress_start(struct progress **out, enum progress_style style,
 		return -ENOMEM;
 	p->style = style;
 	p->fd = fd;
+	p->tty = isatty(fd);
 	p->fn = fn;
 	p->ctx = ctx;
 	pthread_mutex_init(&p->drawmu, NULL);

@@ -618,17 +618,25 @@ in_pty() {
 }
 
 @test "--total N: the bar shows N while the input is still open" {
-	run --separate-stderr bash -c \
-	    '{ seq 3; sleep 0.3; } | "$LANES" --bar --total 3 true'
+	in_pty "{ seq 3; sleep 0.5; } | $LANES --bar --total 3 true"
 	assert_success
 	local line n=0
 	while IFS= read -r line; do
 		[[ $line == *'/3 done'* ]] || fail "no total in '$line'"
 		n=$((n + 1))
-	done < <(drawn "$stderr")
+	done < <(drawn "$output" | grep done)
 	((n >= 2)) || fail "only $n lines drawn"
-	[[ $(final_drawn "$stderr" done) == '100% 3/3 done,'* ]] ||
-		fail "final line: '$(final_drawn "$stderr" done)'"
+	[[ $(final_drawn "$output" done) == '100% 3/3 done,'* ]] ||
+		fail "final line: '$(final_drawn "$output" done)'"
+}
+
+@test "--bar on a pipe: plain lines, no carriage returns or escapes" {
+	run --separate-stderr "$LANES" --bar -j2 true ::: 1 2 3
+	assert_success
+	[[ $stderr != *$'\r'* && $stderr != *$'\e'* ]] ||
+		fail "escapes on a pipe: '$stderr'"
+	[[ $stderr == '100% 3/3 done, 0 failed, '* ]] ||
+		fail "stderr: '$stderr'"
 }
 
 @test "--total N: --eta counts what is left from N" {

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -177,6 +178,49 @@ static size_t slurp(int fd, char *buf, size_t size)
 	return len;
 }
 
+/* A pseudo-terminal in raw mode: fds[0] reads what fds[1] is sent. */
+static int open_tty(int fds[2])
+{
+	struct termios t;
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), s;
+
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return -1;
+	s = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0 || tcgetattr(s, &t))
+		return -1;
+	cfmakeraw(&t);
+	tcsetattr(s, TCSANOW, &t);
+	fds[0] = m;
+	fds[1] = s;
+	return 0;
+}
+
+/* On a pipe or a file: plain lines, the final one included, no "\r" and
+ * no escapes, and nothing before the first interval. */
+static void test_log(void)
+{
+	static char out[4096];
+	struct progress *p = NULL;
+	size_t len;
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		CHECK(0, "pipe");
+		return;
+	}
+	CHECK_INT(progress_start(&p, PROGRESS_PLAIN, fds[1], get_counts,
+				 NULL), 0, "progress_start on a pipe");
+	progress_stop(p);
+	close(fds[1]);
+	len = slurp(fds[0], out, sizeof(out));
+	close(fds[0]);
+	CHECK(!memchr(out, '\r', len) && !memchr(out, '\033', len),
+	      "on a pipe: no carriage return and no escape");
+	CHECK(len > 0 && out[len - 1] == '\n' && !memchr(out, '\n', len - 1),
+	      "a quick run on a pipe draws just the final line");
+}
+
 static void test_thread(void)
 {
 	static char out[1 << 16];
@@ -185,8 +229,8 @@ static void test_thread(void)
 	size_t len;
 	int fds[2], i, ncalls;
 
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		CHECK(0, "pipe");
+	if (open_tty(fds) != 0) {
+		CHECK(0, "a pseudo-terminal");
 		return;
 	}
 	CHECK_INT(progress_start(&p, PROGRESS_PLAIN, fds[1], get_counts,
@@ -225,7 +269,7 @@ static void test_thread(void)
 		  "the final line shows the final counts");
 
 	/* Stopping at once, before the first sleep is over. */
-	if (pipe2(fds, O_CLOEXEC) == 0) {
+	if (open_tty(fds) == 0) {
 		CHECK_INT(progress_start(&p, PROGRESS_BAR, fds[1],
 					 get_counts, NULL), 0,
 			  "progress_start again");
@@ -242,6 +286,7 @@ static void test_thread(void)
 
 int main(void)
 {
+	test_log();
 	test_bar();
 	test_eta_plain();
 	test_width();
