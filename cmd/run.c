@@ -7,7 +7,9 @@
  * (ungroup). The emitter thread takes finished jobs from the pool, prints
  * them (grouped mode) and counts failures. In keep-order grouped mode it
  * asks the pool for the head job as soon as that starts and streams its
- * stdout live, so the job the user waits for is never held back.
+ * stdout live, so the job the user waits for is never held back by the
+ * jobs behind it; it is held only by the reader of our output, as if it
+ * wrote to a pipe (see CAP_LIVE_AHEAD).
  *
  * Stopping (a signal, a closed stdout, or --halt) cancels the pool, so no
  * queued job starts, and signals every running job's process group. A
