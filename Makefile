@@ -21,7 +21,8 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LIBS = -lcurl -lcrypto
+# libcurl and libcrypto are loaded at run time by io/libs.c.
+LIBS =
 
 LIB_SRC = $(wildcard pool/*.c io/*.c)
 CMD_SRC = $(wildcard cmd/*.c)

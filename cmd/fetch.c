@@ -120,11 +120,9 @@ int fetch_setup(const struct opts *o, char *err, size_t errlen)
 	int rc;
 
 	err[0] = '\0';
-	rc = dl_global_init();
-	if (rc) {
-		snprintf(err, errlen, "cannot initialise libcurl");
+	rc = dl_global_init(err, errlen);
+	if (rc)
 		return rc;
-	}
 	if (o->create_dirs) {
 		rc = make_dirs(o->download);
 		if (rc) {

@@ -55,8 +55,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define CURL_DISABLE_TYPECHECK	/* libs.h redirects curl_easy_setopt */
 #include <curl/curl.h>
 #include <openssl/evp.h>
+
+#include "libs.h"
 
 /*
  * The receive buffer, one per worker. Measured with a 1 GiB file from
@@ -816,9 +819,18 @@ static void share_unlock(CURL *h, curl_lock_data data, void *ud)
 		pthread_mutex_unlock(&r->locks[data]);
 }
 
-int dl_global_init(void)
+int dl_global_init(char *err, size_t errlen)
 {
-	return curl_global_init(CURL_GLOBAL_ALL) ? -ENOMEM : 0;
+	int rc = libs_load(err, errlen);
+
+	if (rc)
+		return rc;
+	if (curl_global_init(CURL_GLOBAL_ALL)) {
+		if (err)
+			snprintf(err, errlen, "cannot initialise libcurl");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void dl_global_cleanup(void)

@@ -107,7 +107,10 @@ struct dl_res {
 	char reason[256];		/* one line, "" unless DL_FAILED */
 };
 
-int dl_global_init(void);
+/* Loads libcurl and libcrypto (see libs.h) and initialises libcurl; on
+ * failure err says why. The pure helpers below that hash (the fallback
+ * name) need it too. */
+int dl_global_init(char *err, size_t errlen);
 void dl_global_cleanup(void);
 
 /* cfg is copied; the strings it points to must outlive the run. */

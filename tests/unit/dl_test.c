@@ -247,6 +247,12 @@ static void test_sums(void)
 
 int main(void)
 {
+	char err[256];
+
+	if (dl_global_init(err, sizeof(err))) {
+		printf("not ok 1 - load libcurl: %s\n", err);
+		return 1;
+	}
 	test_names();
 	test_record();
 	test_headers();
