@@ -48,6 +48,7 @@
 
 #include "buf.h"
 #include "capture.h"
+#include "clock.h"
 #include "die.h"
 #include "fetch.h"
 #include "job.h"
@@ -74,7 +75,6 @@ struct slot {
 struct run {
 	const struct opts *o;
 	const struct tmpl *t, *tagt;
-	struct tmpl *tsh;	/* t in shell mode, see first_word_shell() */
 	struct pool *pool;
 	pthread_t emitter;
 	const char *shell;
@@ -173,7 +173,7 @@ static int stopping(struct run *r)
 static void wait_until(struct run *r, double t)
 {
 	struct timespec ts;
-	double now = spawn_now();
+	double now = clock_now();
 
 	if (t <= now)
 		return;
@@ -201,7 +201,7 @@ static void terminate_all(struct run *r)
 		int sig = k < ts->n ? ts->sig[k] : SIGKILL;
 		double wait = k < ts->n ? ts->wait[k] : 0;
 		unsigned i, n = 0;
-		double until = spawn_now() + wait;
+		double until = clock_now() + wait;
 
 		pthread_mutex_lock(&r->mu);
 		r->killsig = sig;
@@ -214,7 +214,7 @@ static void terminate_all(struct run *r)
 		if (!n)
 			return;
 		/* Poll briefly for the groups to go away. */
-		while (spawn_now() < until) {
+		while (clock_now() < until) {
 			usleep(5000);
 			pthread_mutex_lock(&r->mu);
 			for (i = 1, n = 0; i <= r->o->jobs; i++)
@@ -234,7 +234,7 @@ static void terminate(struct run *r, struct proc *pr)
 
 	for (size_t k = 0; k < ts->n; k++) {
 		kill(-pr->pid, ts->sig[k]);
-		if (spawn_wait_exit(pr, spawn_now() + ts->wait[k]) == 0)
+		if (spawn_wait_exit(pr, clock_now() + ts->wait[k]) == 0)
 			break;
 	}
 	kill(-pr->pid, SIGKILL);
@@ -456,27 +456,6 @@ static void make_tag(struct run *r, struct job *j)
 	buf_addch(&j->tag, '\t');
 }
 
-/*
- * A direct command whose first word came from an argument may turn out to
- * be something only the shell knows ("cd", "exit", "FOO=1"); run it the
- * way sh would, so both modes keep giving the same result.
- */
-static int first_word_shell(const char *w)
-{
-	const char *eq = strchr(w, '=');
-	const char *p;
-
-	if (quote_is_shell_word(w, strlen(w)))
-		return 1;
-	if (!eq || eq == w || (*w >= '0' && *w <= '9'))
-		return 0;
-	for (p = w; p < eq; p++)
-		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') ||
-		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
-			return 0;
-	return 1;
-}
-
 /* Check what execve would refuse with E2BIG, to say which limit. */
 static int check_size(struct run *r, struct job *j, char *const *argv)
 {
@@ -516,16 +495,10 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	double deadline = 0;
 	int rc, status;
 
-	if (r->t) {
+	if (r->t)
 		rc = tmpl_expand(r->t, &tj, &cmd, want_display);
-		if (!rc && cmd.direct && r->tsh &&
-		    first_word_shell(cmd.argv[0])) {
-			tmpl_cmd_release(&cmd);
-			rc = tmpl_expand(r->tsh, &tj, &cmd, want_display);
-		}
-	} else {
+	else
 		rc = expand_line(r, j, &cmd);
-	}
 	if (rc == -EILSEQ) {
 		job_fail(j, 126, "job %llu: an argument contains a NUL byte, "
 			 "which a command line cannot hold", j->seq);
@@ -586,7 +559,7 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 
 	j->ran = 1;
 	if (o->timeout > 0)
-		deadline = spawn_now() + o->timeout;
+		deadline = clock_now() + o->timeout;
 	rc = o->output != OUT_UNGROUP ? spawn_pump(&pr, job_sink, &sc, deadline)
 				      : spawn_wait_exit(&pr, deadline);
 	if (rc == -ETIMEDOUT) {
@@ -598,7 +571,7 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		 * printing; a grandchild that left the group and keeps the
 		 * pipe open is not worth waiting for. */
 		if (o->output != OUT_UNGROUP &&
-		    spawn_pump(&pr, job_sink, &sc, spawn_now() + 1) != 0)
+		    spawn_pump(&pr, job_sink, &sc, clock_now() + 1) != 0)
 			spawn_close(&pr);
 	} else if (rc) {
 		/* Our stdout failed (the sink said so and stopped lanes), or
@@ -675,13 +648,13 @@ static int wait_to_start(struct run *r)
 	const struct opts *o = r->o;
 	int rc = 0;
 
-	/* Without pacing there is nothing to wait for; a stop that comes
-	 * now reaches the job through the process registry. */
+	/* Without pacing there is nothing to wait for, but a job a worker
+	 * took just before a stop cancelled the queue must still not start. */
 	if (o->delay <= 0 && o->memfree <= 0 && o->load <= 0)
-		return 0;
+		return stopping(r) ? -ECANCELED : 0;
 	pthread_mutex_lock(&r->mu);
 	if (o->delay > 0 && !r->stopping) {
-		double now = spawn_now();
+		double now = clock_now();
 		double t = r->next_start > now ? r->next_start : now;
 
 		r->next_start = t + o->delay;
@@ -695,7 +668,7 @@ static int wait_to_start(struct run *r)
 		pthread_mutex_lock(&r->mu);
 		if (!busy)
 			break;
-		wait_until(r, spawn_now() + 0.25);
+		wait_until(r, clock_now() + 0.25);
 	}
 	if (r->stopping)
 		rc = -ECANCELED;
@@ -818,12 +791,12 @@ static void work(void *item, unsigned slot, void *ctx)
 	for (attempt = 1;; attempt++) {
 		gettimeofday(&tv, NULL);
 		j->start = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-		t0 = spawn_now();
+		t0 = clock_now();
 		if (r->o->download)
 			run_fetch(r, j, s);
 		else
 			run_job(r, j, s);
-		j->runtime = spawn_now() - t0;
+		j->runtime = clock_now() - t0;
 		/* Downloads retry transient failures themselves. */
 		if (!j->failed || r->o->download ||
 		    attempt >= r->o->retries || stopping(r))
@@ -1095,7 +1068,6 @@ static void release(struct run *r)
 	free(r->slots);
 	free(r->pgid);
 	free(r->env);
-	tmpl_free(r->tsh);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	pthread_mutex_destroy(&r->outmu);
@@ -1183,15 +1155,6 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&r->cv, &ca);
 		pthread_condattr_destroy(&ca);
-	}
-	if (t && !tmpl_is_shell(t) && o->ncmd) {
-		int flags = TMPL_SHELL | (o->quote ? TMPL_QUOTE : 0) |
-			    (o->context ? TMPL_CONTEXT : 0);
-
-		rc = tmpl_parse(&r->tsh, o->cmd, o->ncmd, o->replstr, flags,
-				err, errlen);
-		if (rc)
-			goto fail;
 	}
 	r->slots = calloc(o->jobs + 1, sizeof(*r->slots));
 	r->pgid = calloc(o->jobs + 1, sizeof(*r->pgid));
