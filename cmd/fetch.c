@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dl.h"
 
 struct fetch_slot {
@@ -30,14 +30,6 @@ static struct {
 	int slash;		/* dir ends with '/' */
 	char ua[64];
 } fetch = { NULL, -1, NULL, 0, "" };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* mkdir -p: create dir and its missing parents. */
 static int make_dirs(const char *dir)
@@ -191,7 +183,7 @@ void fetch_job(struct fetch_slot **slot, const struct tmpl_arg *args,
 	struct dl_res d;
 	const char *url = "";
 	char num[64];
-	double t0 = now();
+	double t0 = clock_now();
 	size_t i;
 	int rc;
 
@@ -234,7 +226,7 @@ out:
 	snprintf(res->reason, sizeof(res->reason), "%s", d.reason);
 	buf_addstr(&res->line, status[d.status]);
 	snprintf(num, sizeof(num), "\t%ld\t%llu\t%.3f\t", d.http, d.bytes,
-		 now() - t0);
+		 clock_now() - t0);
 	buf_addstr(&res->line, num);
 	if (*d.name) {
 		add_field(&res->line, fetch.dir);

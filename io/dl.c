@@ -40,6 +40,8 @@
  */
 #include "dl.h"
 
+#include "clock.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -172,14 +174,6 @@ struct dl_worker {
 	char errbuf[CURL_ERROR_SIZE];
 	struct xfer x;
 };
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ------------------------------------------------------------------ */
 /* Pure helpers.                                                       */
@@ -946,7 +940,7 @@ static int wait_until(struct dl_run *r, double t)
 	while (!(stopped = atomic_load(&r->stop))) {
 		struct timespec ts;
 
-		if (mono() >= t)
+		if (clock_now() >= t)
 			break;
 		ts.tv_sec = (time_t)t;
 		ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
@@ -963,7 +957,7 @@ static int rate_take(struct dl_run *r, size_t n)
 	double now, t;
 
 	pthread_mutex_lock(&r->rate_mu);
-	now = mono();
+	now = clock_now();
 	if (r->rate_next < now - RATE_BURST)
 		r->rate_next = now - RATE_BURST;
 	r->rate_next += (double)n / (double)r->cfg.limit_rate;
@@ -1226,7 +1220,7 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 			return CURL_WRITEFUNC_ERROR;
 		}
 		/* Waiting for the bucket is not a stall. */
-		x->last_change = mono();
+		x->last_change = clock_now();
 	}
 	return n;
 }
@@ -1295,7 +1289,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
 		x->why = W_STOP;
 		return 1;
 	}
-	now = mono();
+	now = clock_now();
 	if (dlnow != x->last_dlnow) {
 		x->last_dlnow = dlnow;
 		x->last_change = now;
@@ -1482,7 +1476,7 @@ static enum judge judge_curl(struct xfer *x, CURLcode rc, double deadline)
 			fail(x, "%s", curl_msg(x, rc));
 		return J_RETRY;
 	case CURLE_OPERATION_TIMEDOUT:
-		if (deadline > 0 && mono() >= deadline - 0.05) {
+		if (deadline > 0 && clock_now() >= deadline - 0.05) {
 			fail(x, "timed out after %gs", c->timeout);
 			return J_FAIL;
 		}
@@ -1595,7 +1589,7 @@ static int attempt_setup(struct xfer *x, double deadline)
 		curl_easy_setopt(h, CURLOPT_RANGE, NULL);
 	}
 	if (deadline > 0) {
-		double left = deadline - mono();
+		double left = deadline - clock_now();
 
 		if (left <= 0)
 			return -1;
@@ -1611,7 +1605,7 @@ static int attempt_setup(struct xfer *x, double deadline)
 	x->has_ra = 0;
 	x->cr_start = x->cr_total = -1;
 	x->cd[0] = '\0';
-	x->last_change = mono();
+	x->last_change = clock_now();
 	x->last_dlnow = -1;
 	x->w->errbuf[0] = '\0';
 	return 0;
@@ -1735,10 +1729,10 @@ void dl_get(struct dl_worker *w, const struct dl_req *req,
 	x->res = res;
 	x->fd = -1;
 	res->status = DL_FAILED;
-	w->rng ^= mix64(req->seq ^ (uint64_t)(mono() * 1e9) ^
+	w->rng ^= mix64(req->seq ^ (uint64_t)(clock_now() * 1e9) ^
 			(uint64_t)(uintptr_t)w);
 	if (r->cfg.timeout > 0)
-		deadline = mono() + r->cfg.timeout;
+		deadline = clock_now() + r->cfg.timeout;
 
 	if (req->name) {
 		if (!dl_name_clean(req->name, strlen(req->name), res->name)) {
@@ -1795,9 +1789,9 @@ void dl_get(struct dl_worker *w, const struct dl_req *req,
 		if (j != J_RETRY || res->attempts >= r->cfg.attempts)
 			break;
 		delay = backoff(x);
-		if (delay < 0 || (deadline > 0 && mono() + delay >= deadline))
+		if (delay < 0 || (deadline > 0 && clock_now() + delay >= deadline))
 			break;
-		if (wait_until(r, mono() + delay)) {
+		if (wait_until(r, clock_now() + delay)) {
 			fail(x, "interrupted");
 			break;
 		}

@@ -8,6 +8,8 @@
  */
 #include "spawn.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,7 +18,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static posix_spawnattr_t spawn_attr;
@@ -119,14 +120,6 @@ static int pump_one(int *fd, int stream, spawn_sink *sink, void *ctx,
 	return sink(ctx, stream, buf, (size_t)r);
 }
 
-double spawn_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Milliseconds until the deadline, for poll(): -1 for none. */
 static int ms_left(double deadline)
 {
@@ -134,7 +127,7 @@ static int ms_left(double deadline)
 
 	if (deadline <= 0)
 		return -1;
-	left = deadline - spawn_now();
+	left = deadline - clock_now();
 	if (left <= 0)
 		return 0;
 	return left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;

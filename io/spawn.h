@@ -48,7 +48,7 @@ int spawn_setup(int stdin_fd);
 int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
 		int flags);
 /*
- * deadline is a spawn_now() time, or 0 for none; reaching it returns
+ * deadline is a clock_now() time, or 0 for none; reaching it returns
  * -ETIMEDOUT with the pipes still open (pump again to drain them).
  */
 int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx,
@@ -59,8 +59,7 @@ int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx,
  * deadline (0 for none).
  */
 int spawn_wait_exit(struct proc *pr, double deadline);
-/* Seconds on the monotonic clock. */
-double spawn_now(void);
+
 /* Close any pipe still open (after a failed pump). */
 void spawn_close(struct proc *pr);
 /* Reap the child (and close its pidfd); *status as from waitpid(). */

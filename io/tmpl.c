@@ -76,6 +76,7 @@ struct tmpl {
 	struct word *words;
 	size_t nwords;
 	size_t tail_off, tail_len;	/* blanks after the last word */
+	struct tmpl *twin;	/* the same in shell mode, see tmpl_expand() */
 };
 
 /* The per-job values that expansion reads. */
@@ -345,6 +346,17 @@ static void set_err(char *err, size_t errlen, const char *msg)
 		snprintf(err, errlen, "%s", msg);
 }
 
+/* 1 if the first word holds a replacement string. */
+static int first_word_varies(const struct tmpl *t)
+{
+	const struct word *w = &t->words[0];
+
+	for (size_t k = 0; k < w->nsegs; k++)
+		if (t->segs[w->first + k].kind != SEG_LIT)
+			return 1;
+	return 0;
+}
+
 int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	       const char *replstr, int flags, char *err, size_t errlen)
 {
@@ -493,6 +505,15 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* A direct command whose program name comes from an argument can
+	 * turn out to name something only the shell knows; keep a shell-mode
+	 * twin to fall back on. */
+	if (!t->shell && !t->raw && t->nwords && first_word_varies(t)) {
+		rc = tmpl_parse(&t->twin, words, nwords, replstr,
+				flags | TMPL_SHELL, err, errlen);
+		if (rc)
+			goto out;
+	}
 	*out = t;
 	t = NULL;
 	rc = 0;
@@ -508,6 +529,7 @@ void tmpl_free(struct tmpl *t)
 {
 	if (!t)
 		return;
+	tmpl_free(t->twin);
 	free(t->text);
 	free(t->segs);
 	free(t->words);
@@ -808,6 +830,11 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 	cmd->argv[o.argc] = NULL;
 	cmd->argc = o.argc;
 	cmd->direct = 1;
+	/* "cd", "exit" or "FOO=1" as the program: only sh means it. */
+	if (t->twin && quote_needs_shell(cmd->argv[0], strlen(cmd->argv[0]))) {
+		tmpl_cmd_release(cmd);
+		return tmpl_expand(t->twin, job, cmd, want_display);
+	}
 
 	for (i = 0; want_display && !rc && i < cmd->argc; i++) {
 		if (i)

@@ -51,9 +51,11 @@
  * ({#} and {%} count as replacement strings.)
  *
  * Choosing the mode: the literal text, with each replacement string read
- * as a plain character, goes through quote_needs_shell(). So a command
- * name that comes from an argument ("{} x") runs directly, as a program:
- * a value such as "cd" there is not the shell builtin. With TMPL_QUOTE the
+ * as a plain character, goes through quote_needs_shell(). When the first
+ * word holds a replacement string ("{} x"), the expanded program name is
+ * checked too: one that only the shell understands ("cd", "exit",
+ * "FOO=1", or anything quote_needs_shell() flags) makes that job run in
+ * shell mode, so both modes keep giving the same result. With TMPL_QUOTE the
  * template runs directly unless its first word is a shell word
  * (quote_is_shell_word(): "exit", "cd", ...), in which case it runs in
  * shell mode with every literal piece quoted. TMPL_SHELL forces shell mode

@@ -438,6 +438,16 @@ static void test_quote_flag(void)
 		     NONE), "echo end", "-q shell: a vanished word");
 	CHECK_STR(ex(LIST("FOO=1", "env"), TMPL_QUOTE, NONE), "FOO=1|env",
 		  "-q: an assignment is a program name");
+	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("ls")), "ls|x",
+		  "a program name from an argument runs directly");
+	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("cd")), "cd x",
+		  "a builtin from an argument falls back to sh");
+	CHECK_STR(ex(LIST("{}", "env"), 0, LIST("A=1")), "A=1 env",
+		  "an assignment from an argument falls back to sh");
+	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("a b")), "a b|x",
+		  "a program name with a blank still runs directly");
+	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("$(id)")), "'$(id)' x",
+		  "the fallback quotes the value, never runs it as code");
 }
 
 static void test_decision(void)
