@@ -62,6 +62,10 @@ deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEPS)
 
+# The package list, for scripts that install it themselves (.ci/run).
+print-deps:
+	@echo $(DEPS)
+
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/lanes
@@ -76,6 +80,6 @@ clean:
 # Keep unit test objects between runs.
 .SECONDARY:
 
-.PHONY: all units test asan tsan deps install uninstall clean
+.PHONY: all units test asan tsan deps print-deps install uninstall clean
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_BIN:=.d)

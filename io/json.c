@@ -109,7 +109,8 @@ static int is_js_newline(const unsigned char *s, size_t len)
 	       (s[2] == 0xA8 || s[2] == 0xA9);
 }
 
-/* Append \uXXXX for the 16-bit unit u. */
+/* Append the six-character escape \u plus four hex digits for the
+ * 16-bit unit u. */
 static int add_u(struct buf *b, unsigned u)
 {
 	char e[6] = { '\\', 'u', hexdig[u >> 12 & 15], hexdig[u >> 8 & 15],

@@ -600,6 +600,37 @@ directory (--create-dirs creates it)"
 	assert_equal "$(out_files)" ''
 }
 
+# bats test_tags=slow
+@test "--connect-timeout gives up on a handshake that never comes" {
+	# A listener that accepts and never answers: the TLS handshake of
+	# an https URL hangs, which only the connect timeout ends.
+	port=$(http_free_port)
+	python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+open(sys.argv[2], "w").close()
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$port" "$BATS_TEST_TMPDIR/listening" 3>&- &
+	local pid=$! i
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$BATS_TEST_TMPDIR/listening" ] && break
+		sleep 0.05
+	done
+	run --separate-stderr "$LANES" --download out --connect-timeout 1 \
+		::: "https://127.0.0.1:$port/$N"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	assert_failure 1
+	assert_result 0 failed 0 0 "out/$N" "https://127.0.0.1:$port/$N" \
+		'connect timed out after 1s'
+	assert_equal "$(out_files)" ''
+}
+
 @test "SIGTERM cuts a transfer at once: 'interrupted', .part kept" {
 	"$LANES" --download out ::: "$FLT/stall/100000/$N" >stdout \
 		2>stderr 3>&- &
