@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "launch.h"
+
 #define LANES_VERSION "0.1.0"
 
 enum out_mode {
@@ -61,11 +63,7 @@ struct opts {
 
 	/* Job control (GNU parallel's spellings). */
 	double timeout;		/* --timeout seconds, 0 = none */
-	struct termseq {	/* --termseq: signals and the waits after */
-		int sig[8];
-		double wait[8];
-		size_t n;
-	} termseq;
+	struct termseq termseq;	/* --termseq */
 	long long retries;	/* --retries: runs in total, >= 1 */
 	struct halt {
 		enum { HALT_NEVER, HALT_SOON, HALT_NOW } when;
