@@ -274,6 +274,22 @@ static int build_argv(const struct ssh_host *h, const char *const *extra,
 int ssh_host_argv(struct ssh_host *h, size_t mi, const char *remote,
 		  char ***argv)
 {
+	if (!h->login.host) {
+		/* ':' runs the same remote command with the local sh. */
+		char **v = calloc(4, sizeof(*v));
+
+		if (v) {
+			v[0] = strdup("sh");
+			v[1] = strdup("-c");
+			v[2] = strdup(remote);
+		}
+		if (!v || !v[0] || !v[1] || !v[2]) {
+			ssh_argv_free(v);
+			return -ENOMEM;
+		}
+		*argv = v;
+		return 0;
+	}
 	const char *extra[] = {
 		"-S", h->m[mi].path, "-o", "ControlMaster=no", "-T", "-x",
 		"-o", "BatchMode=yes", NULL,
@@ -528,6 +544,13 @@ int ssh_host_master(struct ssh_host *h, size_t mi)
 	}
 	if (m->state == SSH_M_UP)
 		goto out;
+	if (!h->login.host) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		m->state = SSH_M_UP;
+		h->ncpu = n > 0 ? (unsigned)n : 1;
+		goto out;
+	}
 	m->state = SSH_M_OPENING;
 	pthread_mutex_unlock(&h->mu);
 	rc = master_start(h, m, &ncpu, why, sizeof(why));
@@ -683,29 +706,37 @@ void ssh_host_close(struct ssh_host *h)
 /*
  * The wrapper, one line so that any login shell passes it on (csh does
  * not take a newline inside quotes). $1 token, $2 termseq as "SIG WAIT
- * SIG WAIT ...", $3 the command. W (this shell) traps the signals it
- * forwards so it lives to report; R, the reader of ssh's stdin, ignores
- * them. The job runs in its own `sh -c` (so $$ is its own) whose EXIT
- * trap writes "x STATUS" to fd 9, the command substitution: a job that
- * exits says how; one killed by a signal cannot, and then 128+N is the
- * signal N. W's own stderr is /dev/null while it waits, so the shell's
- * "Killed" notice does not reach the job's output. After a forwarded
- * signal W kills whatever is left of the session's group.
+ * SIG WAIT ...", $3 the command.
+ *
+ * W (this shell) traps the signals it forwards, so it lives to report.
+ * Inside the command substitution S starts the job J first and only then
+ * R, the reader of ssh's stdin, which ignores those signals: a signal
+ * line that arrives at once (a stop racing with the start) therefore
+ * finds J running. J is its own `sh -c` (so $$ is its own) whose EXIT
+ * trap writes "x STATUS" to fd 9, the substitution: a job that exits
+ * says how; one killed by a signal cannot, and then 128+N is signal N.
+ * If S itself dies of a forwarded signal, J still holds fd 9, so W still
+ * reads J's own word when J outlives it. W's stderr is /dev/null while
+ * it waits, so a shell's "Killed" notice does not reach the job's
+ * output. After a forwarded signal W kills what is left of the session's
+ * process group (sshd gives each session its own), R included.
  */
 static const char wrapper[] =
 	"t=$1 q=$2 c=$3 f=;"
 	"trap f=1 TERM INT HUP QUIT USR1 USR2 ALRM;"
 	"exec 4>&1 6>&2 5<&0 </dev/null 2>/dev/null;"
+	"r=$("
+	"sh -c 'trap '\\''echo \"x $?\" >&9'\\'' EXIT;eval \"$1\" 9>&-'"
+	" sh \"$c\" 9>&1 1>&4 2>&6 4>&- 5<&- 6>&- </dev/null &"
+	"j=$!;"
 	"(trap '' TERM INT HUP QUIT USR1 USR2 ALRM;"
 	"while IFS= read -r l;do case $l in ''|*[!A-Z0-9]*);;"
 	"*)kill -s \"$l\" 0;;esac;done;"
 	"set -- $q;while [ $# -gt 1 ];do kill -s \"$1\" 0;"
 	"sleep \"$2\"||sleep 1;shift 2;done;kill -s KILL 0"
-	") <&5 >/dev/null 4>&- 5<&- 6>&- &"
-	"p=$!;exec 5<&-;"
-	"r=$(sh -c 'trap '\\''echo \"x $?\" >&9'\\'' EXIT;eval \"$1\" 9>&-'"
-	" sh \"$c\" 9>&1 1>&4 2>&6 4>&- 6>&-);"
-	"s=$?;kill -s KILL $p;"
+	") <&5 >/dev/null 4>&- 5<&- 6>&- 9>&- &"
+	"p=$!;exec 5<&-;wait $j;s=$?;kill -s KILL $p;exit $s);"
+	"s=$?;exec 5<&-;"
 	"case $r in x\\ *)s=${r#x };k=x;;"
 	"*)if [ $s -gt 128 ];then s=$((s-128));k=s;else k=x;fi;;esac;"
 	"printf '\\037lanes:%s:%s:%s\\n' \"$t\" $k $s >&6;"

@@ -105,7 +105,8 @@ void ssh_host_close(struct ssh_host *h);
 /*
  * The command line of a session over master mi that runs remote (one
  * string for the remote shell), as a NULL-terminated argv the caller frees
- * with ssh_argv_free().
+ * with ssh_argv_free(). For the local machine (':') it is `sh -c remote`:
+ * a local login needs no master and runs under the same wrapper.
  */
 int ssh_host_argv(struct ssh_host *h, size_t mi, const char *remote,
 		  char ***argv);
