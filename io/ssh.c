@@ -218,6 +218,27 @@ int ssh_host_init(struct ssh_host *h, const struct ssh_conf *c,
 	return 0;
 }
 
+int ssh_host_grow(struct ssh_host *h, size_t nm)
+{
+	struct ssh_master *m;
+	size_t i;
+
+	if (nm <= h->nm)
+		return 0;
+	m = realloc(h->m, nm * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	memset(m + h->nm, 0, (nm - h->nm) * sizeof(*m));
+	for (i = h->nm; i < nm; i++) {
+		m[i].in = m[i].out = m[i].pidfd = -1;
+		snprintf(m[i].path, sizeof(m[i].path), "%.80s/%u.%u",
+			 h->conf->dir, h->id % 100000, (unsigned)i % 1000);
+	}
+	h->m = m;
+	h->nm = nm;
+	return 0;
+}
+
 void ssh_argv_free(char **argv)
 {
 	size_t i;

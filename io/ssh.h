@@ -86,6 +86,9 @@ void ssh_conf_release(struct ssh_conf *c);
 /* nm masters at most (see SSH_MASTER_JOBS); login is copied. */
 int ssh_host_init(struct ssh_host *h, const struct ssh_conf *c,
 		  const struct sshl *login, unsigned id, size_t nm);
+/* Room for nm masters (more slots than planned). Only while no other
+ * thread uses the host. */
+int ssh_host_grow(struct ssh_host *h, size_t nm);
 /* Open master mi unless it is up: 0, or -EHOSTDOWN with the host down. */
 int ssh_host_master(struct ssh_host *h, size_t mi);
 /* The host's CPU count (opening master 0 if needed), or -errno. */

@@ -558,7 +558,7 @@ static const struct launcher_ops sshrun_ops = {
 	.free = sr_free,
 };
 
-int sshrun_new(struct launcher **out, struct ssh_host *hosts,
+int sshrun_new(struct launcher **out, struct ssh_host *const *hosts,
 	       const unsigned *slots, size_t n, const struct sshrun_opts *o)
 {
 	struct sshrun *L;
@@ -578,10 +578,10 @@ int sshrun_new(struct launcher **out, struct ssh_host *hosts,
 	for (i = 0; i < n; i++) {
 		struct rhost *rh = &L->hs[i];
 
-		rh->h = &hosts[i];
+		rh->h = hosts[i];
 		rh->slots = slots[i] ? slots[i] : 1;
 		rh->first = total + 1;
-		rh->nm = hosts[i].nm;
+		rh->nm = hosts[i]->nm;
 		rh->active = calloc(rh->nm, sizeof(*rh->active));
 		if (!rh->active)
 			goto nomem;

@@ -61,10 +61,11 @@ struct sshrun_opts {
 
 /*
  * hosts[0..n) (initialised, owned by the caller, closed after
- * launch_free()), slots[i] for hosts[i] (at least 1 each). The options
+ * launch_free()), slots[i] for hosts[i] (at least 1 each; a host needs
+ * sshrun_masters(slots[i]) masters, see ssh_host_grow()). The options
  * are copied (the strings they point to are borrowed).
  */
-int sshrun_new(struct launcher **out, struct ssh_host *hosts,
+int sshrun_new(struct launcher **out, struct ssh_host *const *hosts,
 	       const unsigned *slots, size_t n, const struct sshrun_opts *o);
 
 /* Masters a host with this many slots needs. */

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "quote.h"
+#include "remote.h"
 #include "ssh.h"
 #include "sshl.h"
 #include "sshrun.h"
@@ -127,6 +128,17 @@ static int gone(const char *s)
 	return procs_with(s) == 0;
 }
 
+/* The launcher takes pointers to hosts. */
+static struct ssh_host **ptrs(struct ssh_host *h, size_t n)
+{
+	static struct ssh_host *p[16];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = &h[i];
+	return p;
+}
+
 static void hosts_init(struct ssh_host *h, const char *const *names,
 		       size_t n, unsigned slots)
 {
@@ -159,7 +171,7 @@ static void test_basics(void)
 	int n;
 
 	hosts_init(h, names, 3, 2);
-	CHECK_INT(sshrun_new(&l, h, slots, 3, NULL), 0, "launcher");
+	CHECK_INT(sshrun_new(&l, ptrs(h, 3), slots, 3, NULL), 0, "launcher");
 	CHECK_INT(l->nslots, 6, "nslots is the sum");
 	n = ssh_host_ncpu(&h[0]);
 	CHECK_INT(n, sysconf(_SC_NPROCESSORS_ONLN), "ncpu of h1");
@@ -272,7 +284,7 @@ static void test_files(void)
 	o.cleanup = 1;
 	o.files = files_cb;
 	o.arg = pair;
-	CHECK_INT(sshrun_new(&l, h, slots, 1, &o), 0, "launcher with files");
+	CHECK_INT(sshrun_new(&l, ptrs(h, 1), slots, 1, &o), 0, "launcher with files");
 	buf_addstr(&cmd, "mkdir -p 'sub dir' && tr a-z A-Z < ");
 	quote_shell(&cmd, in, strlen(in));
 	buf_addstr(&cmd, " > ");
@@ -352,7 +364,7 @@ static void test_failures(void)
 	CHECK(strstr(why, "Connection refused") != NULL, "refused reason");
 	printf("# %s\n", why);
 
-	CHECK_INT(sshrun_new(&l, h, slots, 4, NULL), 0, "launcher");
+	CHECK_INT(sshrun_new(&l, ptrs(h, 4), slots, 4, NULL), 0, "launcher");
 	job(&r, l, 3, "hostname", 0);
 	CHECK(r.res.host_failed == 0 && r.rc == 0,
 	      "slot of a down host runs elsewhere");
@@ -393,7 +405,7 @@ static void test_failures(void)
 		struct ssh_host d[1];
 
 		hosts_init(d, dead, 1, 1);
-		CHECK_INT(sshrun_new(&l, d, slots, 1, NULL), 0, "dead");
+		CHECK_INT(sshrun_new(&l, ptrs(d, 1), slots, 1, NULL), 0, "dead");
 		job(&r, l, 1, "true", 0);
 		CHECK_INT(r.rc, -EHOSTDOWN, "dead host first job");
 		CHECK(r.res.host_failed, "dead host first job host_failed");
@@ -421,7 +433,7 @@ static void test_maxsessions(void)
 
 	hosts_init(h, names, 1, 12);
 	CHECK_INT(h[0].nm, 2, "12 slots: two masters");
-	CHECK_INT(sshrun_new(&l, h, slots, 1, NULL), 0, "launcher");
+	CHECK_INT(sshrun_new(&l, ptrs(h, 1), slots, 1, NULL), 0, "launcher");
 	for (i = 0; i < 12; i++) {
 		memset(&r[i], 0, sizeof(r[i]));
 		r[i].l = l;
@@ -443,6 +455,83 @@ static void test_maxsessions(void)
 	ssh_host_close(&h[0]);
 }
 
+static void warn(void *arg, const char *msg)
+{
+	struct buf *b = arg;
+
+	buf_addstr(b, msg);
+	buf_addch(b, '\n');
+}
+
+/* io/remote: logins and a login file to hosts, slots per host from -j,
+ * every first master opened at once, --filter-hosts. */
+static void test_remote(void)
+{
+	static const char slf[] = "# hosts\n3/h2\n\nh5\n";
+	const char *logins[] = { "h1,2/h3" };
+	const char *slfs[] = { "slf" };
+	struct remote_opts o;
+	struct remote *r = NULL;
+	struct buf w = BUF_INIT;
+	char cmd[512], err[256] = "";
+	struct jr j;
+	double t0;
+	int fd;
+
+	fd = open("slf", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, slf, sizeof(slf) - 1) > 0, "login file");
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "ssh -F %s/ssh_config", dir);
+	memset(&o, 0, sizeof(o));
+	o.logins = logins;
+	o.nlogins = 1;
+	o.slfs = slfs;
+	o.nslfs = 1;
+	o.ssh = cmd;
+	o.jobs = "+1";
+	o.warn = warn;
+	o.warn_arg = &w;
+	t0 = clock_now();
+	CHECK_INT(remote_new(&r, &o, err, sizeof(err)), 0, "remote_new");
+	printf("# remote_new with 4 hosts: %.2fs\n", clock_now() - t0);
+	CHECK_INT(remote_nhosts(r), 4, "four hosts, h5 kept");
+	CHECK_STR(buf_str(&w), "host h5 is down: ssh: connect to host "
+		  "127.0.0.5 port 2222: Connection refused\n", "h5 warned");
+	CHECK_STR(remote_host_name(r, 2), "h2", "login file host");
+	CHECK_INT(remote_host_slots(r, 0),
+		  sysconf(_SC_NPROCESSORS_ONLN) + 1, "-j +1 per host");
+	CHECK_INT(remote_host_slots(r, 1), 2, "N/ wins over -j");
+	CHECK_INT(remote_host_slots(r, 2), 3, "N/ from the file");
+	job(&j, remote_launcher(r), remote_launcher(r)->nslots, "hostname",
+	    0);
+	CHECK(j.rc == 0 && strcmp(buf_str(&j.out), "h5\n") != 0 &&
+	      j.res.status == 0, "h5's slot runs on another host");
+	buf_release(&j.out);
+	remote_free(r);
+	o.filter_hosts = 1;
+	buf_reset(&w);
+	CHECK_INT(remote_new(&r, &o, err, sizeof(err)), 0, "filter-hosts");
+	CHECK_INT(remote_nhosts(r), 3, "h5 left out");
+	CHECK_STR(buf_str(&w), "host h5 is left out: ssh: connect to host "
+		  "127.0.0.5 port 2222: Connection refused\n", "h5 left out");
+	remote_free(r);
+	logins[0] = "h5,h4";
+	o.nslfs = 0;
+	CHECK_INT(remote_new(&r, &o, err, sizeof(err)), -EHOSTDOWN,
+		  "nothing up");
+	CHECK_STR(err, "no host is up", "nothing up message");
+	logins[0] = "h1,-oProxyCommand=x";
+	CHECK_INT(remote_new(&r, &o, err, sizeof(err)), -EINVAL, "bad login");
+	CHECK_STR(err, "invalid sshlogin '-oProxyCommand=x': it starts with "
+		  "'-'", "bad login message");
+	logins[0] = "h1";
+	o.jobs = "x%";
+	CHECK_INT(remote_new(&r, &o, err, sizeof(err)), -EINVAL, "bad -j");
+	CHECK(gone(conf.dir), "no master left after remote_free");
+	unlink("slf");
+	buf_release(&w);
+}
+
 int main(void)
 {
 	char cmd[512], err[256];
@@ -462,6 +551,7 @@ int main(void)
 	test_basics();
 	test_files();
 	test_maxsessions();
+	test_remote();
 	test_failures();
 	ssh_conf_release(&conf);
 	return tap_done();
