@@ -541,6 +541,17 @@ out:
 	return rc;
 }
 
+/* 1 if pid has exited (not reaped: its pid stays ours). */
+static int exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno != EINTR;
+	return si.si_pid == pid;
+}
+
 static void down_locked(struct ssh_host *h, const char *reason)
 {
 	if (!h->down) {
@@ -563,8 +574,18 @@ int ssh_host_master(struct ssh_host *h, size_t mi)
 		rc = -EHOSTDOWN;
 		goto out;
 	}
-	if (m->state == SSH_M_UP)
+	if (m->state == SSH_M_UP) {
+		/* A master that died between jobs (its connection dropped)
+		 * must not let the next session fall back to a login of its
+		 * own: the host is down, as if a job had seen it go. */
+		if (m->pid > 0 && exited(m->pid)) {
+			snprintf(why, sizeof(why), "connection to %.200s lost",
+				 h->login.name);
+			down_locked(h, why);
+			rc = -EHOSTDOWN;
+		}
 		goto out;
+	}
 	if (!h->login.host) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -630,14 +651,10 @@ int ssh_host_lost(struct ssh_host *h, size_t mi, double wait)
 {
 	struct ssh_master *m = &h->m[mi];
 	double until = clock_now() + wait;
-	siginfo_t si;
 	int gone = 0;
 
 	for (;;) {
-		memset(&si, 0, sizeof(si));
-		if (m->pid <= 0 || waitid(P_PID, (id_t)m->pid, &si,
-					  WEXITED | WNOHANG | WNOWAIT) < 0 ||
-		    si.si_pid == m->pid) {
+		if (m->pid <= 0 || exited(m->pid)) {
 			gone = 1;
 			break;
 		}

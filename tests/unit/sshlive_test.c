@@ -395,6 +395,22 @@ static void test_failures(void)
 	CHECK_STR(buf_str(&r.out), "h1\n", "h3's slot now runs on h1");
 	CHECK_STR(r.res.msg, "", "no second message");
 	buf_release(&r.out);
+	/* h1's master dies between jobs (a dropped connection while idle):
+	 * the next job must not log in on its own behind lanes' back. */
+	kill(h[0].m[0].pid, SIGKILL);
+	{
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		waitid(P_PID, (id_t)h[0].m[0].pid, &si, WEXITED | WNOWAIT);
+	}
+	job(&r, l, 1, "hostname", 0);
+	CHECK_INT(r.rc, -EHOSTDOWN, "dead master: -EHOSTDOWN");
+	CHECK(r.res.host_failed, "dead master: host_failed");
+	CHECK_STR(r.res.msg, "host h1 is down: connection to h1 lost",
+		  "dead master: message");
+	CHECK_STR(buf_str(&r.out), "", "dead master: no job ran");
+	buf_release(&r.out);
 	launch_free(l);
 	for (i = 0; i < 4; i++)
 		ssh_host_close(&h[i]);
