@@ -68,9 +68,9 @@ static int is_local(const struct rhost *rh)
 }
 
 /* Take a slot for worker slot s: its own host if it can, else the up
- * host with most free slots. */
-static int acquire(struct sshrun *L, unsigned s, struct rhost **out,
-		   size_t *mi)
+ * host with most free slots. With pin, on that host only. */
+static int acquire(struct sshrun *L, unsigned s, struct rhost *pin,
+		   struct rhost **out, size_t *mi)
 {
 	struct rhost *own = &L->hs[0], *best;
 	size_t i, k;
@@ -79,6 +79,8 @@ static int acquire(struct sshrun *L, unsigned s, struct rhost **out,
 	for (i = 0; i < L->n; i++)
 		if (s >= L->hs[i].first)
 			own = &L->hs[i];
+	if (pin)
+		own = pin;
 	pthread_mutex_lock(&L->mu);
 	for (;;) {
 		size_t up = 0;
@@ -86,7 +88,11 @@ static int acquire(struct sshrun *L, unsigned s, struct rhost **out,
 		best = NULL;
 		if (!ssh_host_is_down(own->h) && own->busy < own->slots)
 			best = own;
-		for (i = 0; i < L->n && !best; i++) {
+		if (pin && !best && ssh_host_is_down(own->h)) {
+			rc = -EHOSTDOWN;
+			goto out;
+		}
+		for (i = 0; i < L->n && !best && !pin; i++) {
 			struct rhost *rh = &L->hs[i];
 
 			if (ssh_host_is_down(rh->h))
@@ -394,10 +400,9 @@ static int job_cmd(struct buf *b, const char *wd, const char *cmdline)
 	return rc;
 }
 
-static int sr_run(struct launcher *l, const struct launch_job *j,
-		  struct launch_result *res)
+static int run_on(struct sshrun *L, struct rhost *pin,
+		  const struct launch_job *j, struct launch_result *res)
 {
-	struct sshrun *L = (struct sshrun *)l;
 	struct buf send = BUF_INIT, ret = BUF_INIT, wd = BUF_INIT;
 	struct buf cmd = BUF_INIT;
 	struct rhost *rh = NULL;
@@ -413,7 +418,13 @@ static int sr_run(struct launcher *l, const struct launch_job *j,
 			 "a remote job cannot read lanes' standard input");
 		return -EINVAL;
 	}
-	rc = acquire(L, j->slot, &rh, &mi);
+	rc = acquire(L, j->slot, pin, &rh, &mi);
+	if (rc && pin) {
+		rh = pin;
+		res->host = rh->h->login.name;
+		host_failed(L, rh, res);
+		return rc;
+	}
 	if (rc) {
 		all_down(L, res);
 		return rc;
@@ -494,6 +505,25 @@ out:
 	buf_release(&wd);
 	buf_release(&cmd);
 	return rc;
+}
+
+static int sr_run(struct launcher *l, const struct launch_job *j,
+		  struct launch_result *res)
+{
+	return run_on((struct sshrun *)l, NULL, j, res);
+}
+
+int sshrun_run_on(struct launcher *l, size_t host,
+		  const struct launch_job *j, struct launch_result *res)
+{
+	struct sshrun *L = (struct sshrun *)l;
+
+	if (host >= L->n) {
+		memset(res, 0, sizeof(*res));
+		res->host = "";
+		return -EINVAL;
+	}
+	return run_on(L, &L->hs[host], j, res);
 }
 
 static unsigned sr_signal(struct launcher *l, int sig)

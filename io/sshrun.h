@@ -68,6 +68,16 @@ struct sshrun_opts {
 int sshrun_new(struct launcher **out, struct ssh_host *const *hosts,
 	       const unsigned *slots, size_t n, const struct sshrun_opts *o);
 
+/*
+ * --onall/--nonall: run the job on hosts[host] and nowhere else, as
+ * launch_run() does otherwise (waiting for a free slot there). A host
+ * that is down gives -EHOSTDOWN with host_failed; the caller does not
+ * move the job elsewhere. j->slot still names the worker's slot (the
+ * one launch_signal() reaches the job through).
+ */
+int sshrun_run_on(struct launcher *l, size_t host,
+		  const struct launch_job *j, struct launch_result *res);
+
 /* Masters a host with this many slots needs. */
 size_t sshrun_masters(unsigned slots);
 

@@ -190,6 +190,22 @@ static void test_basics(void)
 		  "slot 6 runs on h3, report taken out of stderr");
 	buf_release(&r.out);
 
+	{
+		struct launch_job lj;
+		struct buf o = BUF_INIT;
+
+		memset(&lj, 0, sizeof(lj));
+		lj.slot = 1;
+		lj.cmdline = "hostname";
+		lj.stdin_fd = -1;
+		lj.capture = 1;
+		lj.sink = collect;
+		lj.ctx = &o;
+		CHECK_INT(sshrun_run_on(l, 2, &lj, &r.res), 0, "run_on h3");
+		CHECK_STR(buf_str(&o), "h3\n", "slot 1 pinned to h3");
+		CHECK_STR(r.res.host, "h3", "pinned res->host");
+		buf_release(&o);
+	}
 	job(&r, l, 2, "exit 7", 0);
 	CHECK(WIFEXITED(r.res.status) && WEXITSTATUS(r.res.status) == 7,
 	      "exit 7");
@@ -391,6 +407,21 @@ static void test_failures(void)
 		  "lost host: one clear message");
 	CHECK(gone("sleep 3336"), "lost connection kills the remote job");
 	buf_release(&bg.out);
+	{
+		struct launch_job lj;
+
+		memset(&lj, 0, sizeof(lj));
+		lj.slot = 1;
+		lj.cmdline = "hostname";
+		lj.stdin_fd = -1;
+		lj.capture = 1;
+		lj.sink = collect;
+		lj.ctx = &r.out;
+		CHECK_INT(sshrun_run_on(l, 1, &lj, &r.res), -EHOSTDOWN,
+			  "run_on a down host");
+		CHECK(r.res.host_failed, "run_on a down host: host_failed");
+		CHECK_STR(r.res.host, "h3", "run_on a down host: its name");
+	}
 	job(&r, l, 2, "hostname", 0);
 	CHECK_STR(buf_str(&r.out), "h1\n", "h3's slot now runs on h1");
 	CHECK_STR(r.res.msg, "", "no second message");
