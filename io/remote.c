@@ -235,3 +235,59 @@ void remote_free(struct remote *r)
 		ssh_conf_release(&r->conf);
 	free(r);
 }
+
+int remote_names_parse(struct remote_names *rn, const char *const *pats,
+		       size_t n, const char *replstr, char *err,
+		       size_t errlen)
+{
+	size_t i;
+	int rc = 0;
+
+	rn->n = 0;
+	rn->t = n ? calloc(n, sizeof(*rn->t)) : NULL;
+	if (n && !rn->t)
+		return -ENOMEM;
+	for (i = 0; i < n && !rc; i++) {
+		char *w[1] = { (char *)pats[i] };
+
+		rc = tmpl_parse(&rn->t[i], w, 1, replstr, TMPL_RAW, err,
+				errlen);
+		if (!rc)
+			rn->n++;
+	}
+	if (rc)
+		remote_names_release(rn);
+	return rc;
+}
+
+int remote_names_expand(const struct remote_names *rn,
+			const struct tmpl_job *tj, struct buf *out)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < rn->n && !rc; i++) {
+		struct tmpl_cmd c;
+
+		rc = tmpl_expand(rn->t[i], tj, &c, 0);
+		if (!rc && c.shell.len == 0)
+			rc = -EINVAL;
+		if (!rc && memchr(buf_str(&c.shell), '\0', c.shell.len))
+			rc = -EILSEQ;
+		if (!rc)
+			rc = buf_add(out, buf_str(&c.shell), c.shell.len + 1);
+		tmpl_cmd_release(&c);
+	}
+	return rc;
+}
+
+void remote_names_release(struct remote_names *rn)
+{
+	size_t i;
+
+	for (i = 0; i < rn->n; i++)
+		tmpl_free(rn->t[i]);
+	free(rn->t);
+	rn->t = NULL;
+	rn->n = 0;
+}

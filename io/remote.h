@@ -22,8 +22,10 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "launch.h"
 #include "sshrun.h"
+#include "tmpl.h"
 
 struct remote_opts {
 	const char *const *logins;	/* -S values, each a comma list */
@@ -57,5 +59,24 @@ void remote_free(struct remote *r);
  * CPUs, "+N", "-N" (at least 1). -EINVAL for anything else.
  */
 int remote_jobs(const char *spec, unsigned ncpu, unsigned *out);
+
+/*
+ * --transferfile/--return names: patterns that may hold replacement
+ * strings ({}, {.}, {/}, {#}...), expanded per job as raw text (the name
+ * itself, not shell-quoted: sshx quotes it for the remote shell).
+ */
+struct remote_names {
+	struct tmpl **t;
+	size_t n;
+};
+
+int remote_names_parse(struct remote_names *rn, const char *const *pats,
+		       size_t n, const char *replstr, char *err,
+		       size_t errlen);
+/* Append each name, NUL-terminated, to out; -EILSEQ for a name that
+ * would hold a NUL byte, -EINVAL for an empty one. */
+int remote_names_expand(const struct remote_names *rn,
+			const struct tmpl_job *tj, struct buf *out);
+void remote_names_release(struct remote_names *rn);
 
 #endif
