@@ -74,7 +74,6 @@ struct ssh_host {
 	unsigned ncpu;		/* under mu: 0 until the first master */
 	int down;		/* under mu */
 	char reason[256];	/* under mu, once down */
-	int flag;		/* under mu: free for the launcher's use */
 };
 
 /* sshcmd: the --ssh command line, or NULL for "ssh"; words split on

@@ -24,7 +24,8 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 	cd "$T" || return 1
 	load helpers/ssh
-	export SSH_DIR=$BATS_FILE_TMPDIR/ssh SSH_CONFIG=$BATS_FILE_TMPDIR/ssh/ssh_config
+	export SSH_DIR=$BATS_FILE_TMPDIR/ssh
+	export SSH_CONFIG=$SSH_DIR/ssh_config
 }
 
 @test "ssh harness: each host has its own name, HOME and TEST_HOST" {

@@ -4,8 +4,12 @@
 # over /root, private to the host's mount namespace) and sets TEST_HOST=hI
 # in every session. Needs root and openssh-server.
 #
-#   setup_file()    { load helpers/ssh; ssh_hosts_start "$BATS_FILE_TMPDIR/ssh" 3; }
-#   teardown_file() { load helpers/ssh; ssh_hosts_stop "$BATS_FILE_TMPDIR/ssh"; }
+#   setup_file() {
+#       load helpers/ssh; ssh_hosts_start "$BATS_FILE_TMPDIR/ssh" 3
+#   }
+#   teardown_file() {
+#       load helpers/ssh; ssh_hosts_stop "$BATS_FILE_TMPDIR/ssh"
+#   }
 #
 # ssh_hosts_start DIR [N] starts h1..hN under DIR and exports
 #   SSH_DIR     DIR
