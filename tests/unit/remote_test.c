@@ -32,16 +32,17 @@ static const char *names(const char *const *pats, size_t n,
 	int rc;
 
 	rc = remote_names_parse(&rn, pats, n, NULL, err, sizeof(err));
-	if (!rc)
-		rc = remote_names_expand(&rn, &tj, &b);
-	*rcp = rc;
+	if (rc) {
+		*rcp = rc;
+		return "";
+	}
+	*rcp = remote_names_expand(&rn, &tj, &b);
+	remote_names_release(&rn);
 	for (i = 0; i < b.len; i++)
 		if (!b.p[i])
 			b.p[i] = '|';
 	snprintf(out, sizeof(out), "%s", buf_str(&b));
 	buf_release(&b);
-	if (!rc)
-		remote_names_release(&rn);
 	return out;
 }
 
