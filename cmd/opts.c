@@ -63,9 +63,18 @@ enum {
 	OPT_USER_AGENT,
 	OPT_CACERT,
 	OPT_CHECKSUM_FILE,
+	OPT_SLF,
+	OPT_SSH,
+	OPT_TRANSFERFILE,
+	OPT_RETURN,
+	OPT_CLEANUP,
+	OPT_TRC,
+	OPT_BASEFILE,
+	OPT_WORKDIR,
+	OPT_FILTER_HOSTS,
 };
 
-static const char short_opts[] = "+:a:0d:rC:n:N:mXs:I:qj:P:kuvh";
+static const char short_opts[] = "+:a:0d:rC:n:N:mXs:I:qj:P:S:kuvh";
 
 static const struct option long_opts[] = {
 	{ "arg-file",		required_argument, NULL, 'a' },
@@ -97,6 +106,20 @@ static const struct option long_opts[] = {
 	{ "resume",		no_argument,	   NULL, OPT_RESUME },
 	{ "resume-failed",	no_argument,	   NULL, OPT_RESUME_FAILED },
 	{ "retry-failed",	no_argument,	   NULL, OPT_RETRY_FAILED },
+	{ "sshlogin",		required_argument, NULL, 'S' },
+	{ "sshloginfile",	required_argument, NULL, OPT_SLF },
+	{ "slf",		required_argument, NULL, OPT_SLF },
+	{ "ssh",		required_argument, NULL, OPT_SSH },
+	{ "transferfile",	required_argument, NULL, OPT_TRANSFERFILE },
+	{ "tf",			required_argument, NULL, OPT_TRANSFERFILE },
+	{ "return",		required_argument, NULL, OPT_RETURN },
+	{ "cleanup",		no_argument,	   NULL, OPT_CLEANUP },
+	{ "trc",		required_argument, NULL, OPT_TRC },
+	{ "basefile",		required_argument, NULL, OPT_BASEFILE },
+	{ "bf",			required_argument, NULL, OPT_BASEFILE },
+	{ "workdir",		required_argument, NULL, OPT_WORKDIR },
+	{ "wd",			required_argument, NULL, OPT_WORKDIR },
+	{ "filter-hosts",	no_argument,	   NULL, OPT_FILTER_HOSTS },
 	{ "keep-order",		no_argument,	   NULL, 'k' },
 	{ "group",		no_argument,	   NULL, OPT_GROUP },
 	{ "line-buffer",	no_argument,	   NULL, OPT_LINE_BUFFER },
@@ -182,6 +205,22 @@ static const char help_text[] =
 	"      --resume             skip the jobs the --joblog shows as done\n"
 	"      --resume-failed      skip the jobs the --joblog shows as succeeded\n"
 	"      --retry-failed       run again the jobs the --joblog shows as failed\n"
+	"\n"
+	"Remote hosts (over OpenSSH):\n"
+	"  -S, --sshlogin LIST      run jobs on these hosts: [N/][user@]host[:port],\n"
+	"                           comma-separated, ':' for this machine; N/ is\n"
+	"                           the host's job slots (default: its cores, or\n"
+	"                           -j per host); repeatable\n"
+	"      --sshloginfile, --slf FILE  read logins from FILE, one a line\n"
+	"      --ssh CMD            run CMD instead of ssh (e.g. 'ssh -F cfg')\n"
+	"      --transferfile, --tf FILE  copy FILE ({} allowed) to the host first\n"
+	"      --return FILE        copy FILE back from the host afterwards\n"
+	"      --cleanup            remove transferred and returned files remotely\n"
+	"      --trc FILE           --tf {} --return FILE --cleanup\n"
+	"      --basefile, --bf FILE  copy FILE to each host before its first job\n"
+	"      --workdir, --wd DIR  run remote jobs in DIR ('...': a fresh one per\n"
+	"                           job; '.': the same as here, relative to home)\n"
+	"      --filter-hosts       leave out hosts that cannot be reached\n"
 	"\n"
 	"Output:\n"
 	"  -k, --keep-order         print output in input order, not completion order\n"
@@ -269,6 +308,17 @@ static unsigned parse_jobs(const char *s)
 bad:
 	die_usage("invalid number of jobs '%s' (want N, N%%, +N, -N or 0)",
 		  s);
+}
+
+/* Append a borrowed word to a repeatable option's list. */
+static void add_word(char ***v, size_t *n, char *w)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		die("out of memory");
+	nv[(*n)++] = w;
+	*v = nv;
 }
 
 static long long parse_count(const char *opt, const char *s, long long min,
@@ -551,6 +601,40 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case 'P':
 			jobs = optarg;
 			break;
+		case 'S':
+			add_word(&o->sshlogins, &o->nsshlogins, optarg);
+			break;
+		case OPT_SLF:
+			add_word(&o->slfs, &o->nslfs, optarg);
+			break;
+		case OPT_SSH:
+			o->ssh = optarg;
+			break;
+		case OPT_TRANSFERFILE:
+			add_word(&o->transferfiles, &o->ntransferfiles,
+				 optarg);
+			break;
+		case OPT_RETURN:
+			add_word(&o->returns, &o->nreturns, optarg);
+			break;
+		case OPT_CLEANUP:
+			o->cleanup = 1;
+			break;
+		case OPT_TRC:
+			add_word(&o->transferfiles, &o->ntransferfiles,
+				 (char *)"{}");
+			add_word(&o->returns, &o->nreturns, optarg);
+			o->cleanup = 1;
+			break;
+		case OPT_BASEFILE:
+			add_word(&o->basefiles, &o->nbasefiles, optarg);
+			break;
+		case OPT_WORKDIR:
+			o->workdir = optarg;
+			break;
+		case OPT_FILTER_HOSTS:
+			o->filter_hosts = 1;
+			break;
 		case OPT_DRY_RUN:
 			o->dry_run = 1;
 			break;
@@ -711,6 +795,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		}
 	}
 	o->jobs = jobs ? parse_jobs(jobs) : parse_jobs("100%");
+	o->jobs_arg = jobs;
 	parse_rest(o, argc - optind, argv + optind);
 	if (o->link)
 		for (size_t i = 1; i < o->nsrcs; i++)
@@ -724,6 +809,11 @@ void opts_parse(struct opts *o, int argc, char **argv)
 
 void opts_release(struct opts *o)
 {
+	free(o->sshlogins);
+	free(o->slfs);
+	free(o->transferfiles);
+	free(o->returns);
+	free(o->basefiles);
 	free(o->headers);
 	o->headers = NULL;
 	free(o->srcs);

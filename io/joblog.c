@@ -33,7 +33,7 @@ static const char header[] =
  * Every column before the command. Host ":" is this machine; Send is
  * always 0. A macro, not a variable, so the compiler checks the format.
  */
-#define FIELDS "%llu\t:\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t"
+#define FIELDS "%llu\t%s\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t"
 
 int joblog_header(struct buf *b)
 {
@@ -42,11 +42,12 @@ int joblog_header(struct buf *b)
 
 int joblog_format(struct buf *b, const struct joblog_entry *e)
 {
+	const char *host = e->host && *e->host ? e->host : ":";
 	size_t i, need;
 	char *p;
 	int len, rc;
 
-	len = snprintf(NULL, 0, FIELDS, e->seq, e->start, e->runtime,
+	len = snprintf(NULL, 0, FIELDS, e->seq, host, e->start, e->runtime,
 		       e->received, e->exitval, e->signal);
 	if (len < 0)
 		return -EINVAL;
@@ -58,8 +59,8 @@ int joblog_format(struct buf *b, const struct joblog_entry *e)
 	if (rc)
 		return rc;
 	p = b->p + b->len;
-	snprintf(p, (size_t)len + 1, FIELDS, e->seq, e->start, e->runtime,
-		 e->received, e->exitval, e->signal);
+	snprintf(p, (size_t)len + 1, FIELDS, e->seq, host, e->start,
+		 e->runtime, e->received, e->exitval, e->signal);
 	p += len;
 	for (i = 0; i < e->cmdlen; i++) {
 		char c = e->cmd[i];
