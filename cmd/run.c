@@ -361,6 +361,11 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		goto out;
 	}
 	job_ended(j, &res);
+	/* The job ran, but a launcher step around it failed (a remote
+	 * --return): the job counts as failed, with the reason. */
+	if (res.msg[0] && !res.timed_out)
+		job_fail(j, j->status ? j->status : 1, "job %llu: %s", j->seq,
+			 res.msg);
 	if (res.timed_out)
 		job_fail(j, j->status, "job %llu (pid %d) timed out after %gs",
 			 j->seq, (int)res.pid, o->timeout);

@@ -149,17 +149,17 @@ _ssh_alive() {
 }
 
 ssh_host_stop() {
-	local d=$1 i=$2 p pids
+	local d=$1 i=$2 p pids n
 	pids=$(_ssh_host_sshd_pids "$d" "$i")
 	for p in $pids; do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done
 	for p in $pids; do
 		for ((n = 0; n < 50; n++)); do
 			_ssh_alive "$p" || break
 			sleep 0.02
 		done
-		kill -KILL "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null || true
 	done
 	rm -f "$d/h$i/sshd.pid"
 	return 0
