@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "die.h"
 #include "fetch.h"
 #include "input.h"
@@ -30,7 +31,7 @@
 #define SHELL_LINE_MAX (32 * 4096 - 64)
 
 /* Signals lanes handles on its signal thread; blocked everywhere else. */
-static const int handled[] = { SIGINT, SIGTERM, SIGHUP };
+static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT };
 
 struct sigctx {
 	pthread_mutex_t mu;
@@ -42,20 +43,42 @@ struct sigctx {
  * First SIGINT or SIGTERM: start nothing new and pass SIGTERM to every
  * running job's process group; the emitter prints what finishes and lanes
  * exits 128+signal. A second one sends SIGKILL. SIGHUP lets running jobs
- * finish.
+ * finish. Ctrl-Z (SIGTSTP) stops the jobs, which run in their own process
+ * groups and so never see the terminal's signal, then lanes itself; on
+ * SIGCONT they go on, and the time spent stopped counts against neither
+ * --timeout nor --delay.
  */
 static void *signal_main(void *arg)
 {
 	struct sigctx *sc = arg;
 	int sig, count = 0;
+	sigset_t cont;
+
+	sigemptyset(&cont);
+	sigaddset(&cont, SIGCONT);
 
 	for (;;) {
 		if (sigwait(&sc->set, &sig))
 			continue;
 		pthread_mutex_lock(&sc->mu);
-		if (!sc->run)
+		if (sig == SIGTSTP) {
+			clock_freeze();
+			if (sc->run)
+				run_pause(sc->run, 1);
+			/* kill() returns before the stop takes hold: wait
+			 * for the SIGCONT that ends it, or the jobs would go
+			 * on at once. */
+			kill(getpid(), SIGSTOP);
+			while (sigwait(&cont, &sig) || sig != SIGCONT)
+				;
+			clock_resume();
+			if (sc->run)
+				run_pause(sc->run, 0);
+		} else if (!sc->run) {
 			;
-		else if (sig == SIGHUP && !count)
+		} else if (sig == SIGCONT) {
+			run_pause(sc->run, 0);
+		} else if (sig == SIGHUP && !count)
 			run_stop(sc->run, SIGHUP, 0);
 		else
 			run_stop(sc->run, sig, count++ ? SIGKILL : SIGTERM);
