@@ -1,9 +1,12 @@
 /*
  * DESIGN: getopt_long with a leading '+' stops at the first word that is not
  * an option, which starts the command; the command runs until the first
- * ::: / :::: separator, and each separator starts a source. Every long
- * option has a short letter or an OPT_ value above 255, and the switch
- * follows the order of --help and the man page.
+ * ::: / :::: separator, and each separator starts a source. The option
+ * table below is the only list of options: getopt's short string and long
+ * array are built from it on each run (every long name maps to the
+ * option's letter, or to 256 + its index), --help prints it, and the
+ * switch in opts_parse() follows its order. --help and man/lanes.1 list
+ * the options in the same order, which tests/05-options.bats checks.
  */
 #include "opts.h"
 
