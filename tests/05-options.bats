@@ -110,3 +110,39 @@ options_of_man() {
 	refute_output --partial 'halt-on-error'
 	refute_output --partial 'total-jobs'
 }
+
+# Cross-option checks: opts_validate() refuses these before any job runs.
+@test "--download takes no command and no -m, -X, -n or -N" {
+	run --separate-stderr "$LANES" --download "$T" touch "$T/ran" ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 \
+	    'lanes: --download takes no command: each record is a URL'
+	local o
+	for o in -m -X '-n 2' '-N 2'; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$LANES" --download "$T" $o ::: x
+		assert_usage_error
+		assert_stderr_line -n 0 'lanes: --download runs one URL per job; -m, -X, -n and -N do not apply'
+	done
+	[ ! -e "$T/ran" ]
+}
+
+@test "--results with -u: exit 255, nothing runs" {
+	run --separate-stderr "$LANES" --results "$T/r" -u touch "$T/ran" ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --results needs the jobs' output, which -u passes straight through"
+	[ ! -e "$T/ran" ] && [ ! -e "$T/r" ]
+}
+
+@test "-q and -X need a command; a command of only {} is none" {
+	run --separate-stderr "$LANES" -q ::: 'echo a'
+	assert_usage_error
+	assert_stderr_line -n 0 'lanes: -q needs a command'
+	run --separate-stderr "$LANES" -X {} ::: 'echo a'
+	assert_usage_error
+	assert_stderr_line -n 0 'lanes: -X needs a command'
+	# -q keeps a lone {} as the command: one word, run as given.
+	run --separate-stderr "$LANES" -q {} ::: true
+	assert_success
+	assert_no_stderr
+}
