@@ -10,9 +10,11 @@
  *   1. One X() line in OPTIONS (opts.c), where --help should list it:
  *      its names, letter (or 0), argument kind, section and help text.
  *   2. Its field in struct opts below, and its case in opts_parse()'s
- *      switch, at the same place as in the table. Numbers go through the
- *      kind's checked parser (parse_count, parse_duration, parse_size:
- *      cmd/num.c). A check against other options goes in opts_validate().
+ *      switch, at the same place as in the table (the switch is on the
+ *      table's enum, so the build fails until the case exists; -Wswitch).
+ *      Numbers go through the kind's checked parser (parse_count,
+ *      parse_duration, parse_size: cmd/num.c). A check against other
+ *      options, or a fix-up of one, goes in opts_validate().
  *   3. Its use, wherever it takes effect.
  *   4. Its entry in man/lanes.1's OPTIONS section, in the same place:
  *      tests/05-options.bats fails when the man page and --help disagree
