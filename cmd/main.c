@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,40 +262,14 @@ int main(int argc, char **argv)
 	struct sigctx sc;
 	pthread_t sigthread;
 	char err[512];
-	struct stat st;
 	int devnull, rc, status, failed;
 	size_t i;
 
 	std_fds();
 	signal(SIGPIPE, SIG_IGN);
 	opts_parse(&o, argc, argv);
-	if (o.dry_run)
-		o.keep_order = 1;	/* nothing to wait for: input order */
-	if (o.json || o.files)
-		o.output = OUT_GROUP;	/* both need each job's output whole */
-	if (o.keep_order && o.output == OUT_LINE)
-		o.output = OUT_GROUP;	/* the head streams live anyway */
-	if (stat(o.tmpdir, &st) || !S_ISDIR(st.st_mode) ||
-	    access(o.tmpdir, W_OK | X_OK))
-		die_usage("cannot use '%s' for temporary files: %s", o.tmpdir,
-		    errno ? strerror(errno) : "Not a directory");
-	if (o.download && o.ncmd)
-		die_usage("--download takes no command: each record is a URL");
-	if (o.download && (o.xargs || o.max_args))
-		die_usage("--download runs one URL per job; -m, -X, -n and "
-			  "-N do not apply");
-	if (o.retry_failed)
-		o.ncmd = 0;	/* the log has the commands */
-	if (o.results && o.output == OUT_UNGROUP)
-		die_usage("--results needs the jobs' output, which -u passes "
-			  "straight through");
 
 	err[0] = '\0';
-	/* A command that is only {} runs each record as a command line, as
-	 * in GNU parallel: quoting it would make it one word. */
-	if (o.ncmd == 1 && !o.quote &&
-	    !strcmp(o.cmd[0], o.replstr ? o.replstr : "{}"))
-		o.ncmd = 0;
 	if (o.ncmd) {
 		int flags = (o.quote ? TMPL_QUOTE : 0) |
 			    (o.context ? TMPL_CONTEXT : 0);
@@ -305,8 +278,6 @@ int main(int argc, char **argv)
 				sizeof(err));
 		if (rc)
 			die_usage("%s", *err ? err : strerror(-rc));
-	} else if ((o.quote || o.context) && !o.retry_failed) {
-		die_usage("%s needs a command", o.quote ? "-q" : "-X");
 	}
 	if (o.tagstring) {
 		char *w[1] = { (char *)o.tagstring };

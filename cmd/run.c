@@ -643,13 +643,9 @@ static int open_reports(struct run *r, char *err, size_t errlen)
 	int rc, resuming = o->resume || o->resume_failed || o->retry_failed;
 
 	if (resuming) {
+		/* opts_validate() made sure --joblog names a file. */
 		const char *path = o->joblog;
 
-		if (!path || !strcmp(path, "-")) {
-			snprintf(err, errlen, "--resume, --resume-failed and "
-				 "--retry-failed need --joblog FILE");
-			return -EINVAL;
-		}
 		if (path[0] == '+')
 			path++;
 		rc = joblog_load(&r->resume, path);
