@@ -13,16 +13,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "die.h"
 #include "num.h"
+#include "optval.h"
 #include "rec.h"
 
 /*
@@ -180,9 +179,9 @@ enum arg_kind {
 	ARG_SIZE,	/* bytes with k/M/G/T: num_size() */
 	ARG_DURATION,	/* seconds with s/m/h/d: num_duration() */
 	ARG_REAL,	/* a positive decimal number */
-	ARG_JOBS,	/* N, N%, +N, -N or 0: parse_jobs() */
-	ARG_TERMSEQ,	/* SIG,MS,...: parse_termseq() */
-	ARG_HALT,	/* WHEN,WHY=N: parse_halt() */
+	ARG_JOBS,	/* N, N%, +N, -N or 0: optval_jobs() */
+	ARG_TERMSEQ,	/* SIG,MS,...: optval_termseq() */
+	ARG_HALT,	/* WHEN,WHY=N: optval_halt() */
 };
 
 /* The --help sections, in order, and what --help prints around each. */
@@ -368,198 +367,6 @@ static void opt_label(const struct optdef *d, char *buf, size_t len)
 		snprintf(buf, len, "--%s", d->name);
 }
 
-/* The most jobs -j 0 allows: each running job holds up to six descriptors
- * (two pipes while it runs, two spill files after). */
-static unsigned jobs_unlimited(void)
-{
-	struct rlimit rl;
-	unsigned long long n = 1024;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-	    && rl.rlim_cur / 8 < n)
-		n = rl.rlim_cur > 64 ? rl.rlim_cur / 8 : 8;
-	return (unsigned)n;
-}
-
-/* -j: N, N%, +N, -N, or 0. */
-static unsigned parse_jobs(const char *s)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = strlen(s);
-	long long v, j;
-	char num[32];
-
-	if (cores < 1)
-		cores = 1;
-	if (n && n < sizeof(num) && s[n - 1] == '%') {
-		memcpy(num, s, n - 1);
-		num[n - 1] = '\0';
-		if (num_parse(num, 1, 100000, &v))
-			goto bad;
-		j = cores * v / 100;
-	} else if (s[0] == '+' || s[0] == '-') {
-		if (num_parse(s + 1, 0, 100000, &v) || s[1] == '+' ||
-		    s[1] == '-')
-			goto bad;
-		j = s[0] == '+' ? cores + v : cores - v;
-	} else {
-		if (num_parse(s, 0, 100000, &v))
-			goto bad;
-		if (v == 0)
-			return jobs_unlimited();
-		j = v;
-	}
-	return j < 1 ? 1 : (unsigned)j;
-bad:
-	die_usage("invalid number of jobs '%s' (want N, N%%, +N, -N or 0)",
-		  s);
-}
-
-static long long parse_count(const char *opt, const char *s, long long min,
-			     long long max)
-{
-	long long v;
-	int rc = num_parse(s, min, max, &v);
-
-	if (rc == -ERANGE)
-		die_usage("%s '%s': out of range (%lld to %lld)", opt, s, min,
-			  max);
-	if (rc)
-		die_usage("%s '%s': not a number", opt, s);
-	return v;
-}
-
-static double parse_duration(const char *opt, const char *s)
-{
-	double v;
-
-	if (num_duration(s, &v))
-		die_usage("%s '%s': not a duration (want e.g. 30, 1.5s, 2m, "
-			  "1h)", opt, s);
-	return v;
-}
-
-static long long parse_size(const char *opt, const char *s)
-{
-	long long v;
-
-	if (num_size(s, &v))
-		die_usage("%s '%s': not a size (want e.g. 500M, 2G, 4096)",
-			  opt, s);
-	return v;
-}
-
-static int parse_signal(const char *s)
-{
-	static const struct { const char *name; int sig; } sigs[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-		{ "TERM", SIGTERM }, { "ALRM", SIGALRM }, { "CONT", SIGCONT },
-		{ "STOP", SIGSTOP },
-	};
-	long long n;
-
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (!strcmp(s, sigs[i].name))
-			return sigs[i].sig;
-	if (!num_parse(s, 1, 64, &n))
-		return (int)n;
-	return -1;
-}
-
-/* --termseq SIG,MS,SIG,MS,...: GNU parallel's form; the last wait may be
- * left out. */
-static void parse_termseq(struct termseq *t, const char *arg)
-{
-	char *copy = strdup(arg), *tok, *save = NULL;
-	size_t i = 0;
-
-	if (!copy)
-		die("out of memory");
-	t->n = 0;
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save), i++) {
-		long long ms;
-
-		if (i % 2 == 0) {
-			int sig = parse_signal(tok);
-
-			if (sig < 0 || t->n == sizeof(t->sig) / sizeof(t->sig[0]))
-				goto bad;
-			t->sig[t->n] = sig;
-			t->wait[t->n++] = 0.025;
-		} else {
-			if (num_parse(tok, 0, 86400000, &ms))
-				goto bad;
-			t->wait[t->n - 1] = (double)ms / 1000;
-		}
-	}
-	free(copy);
-	if (t->n)
-		return;
-	copy = NULL;
-bad:
-	free(copy);
-	die_usage("invalid --termseq '%s' (want e.g. TERM,200,KILL,25)", arg);
-}
-
-/* --halt: never | 0 | 1 | 2 | WHEN,WHAT=N | WHEN,WHAT=N% */
-static void parse_halt(struct halt *h, const char *s)
-{
-	const char *what;
-	char num[32];
-	size_t n;
-	long long v;
-
-	memset(h, 0, sizeof(*h));
-	h->count = 1;
-	if (!strcmp(s, "never") || !strcmp(s, "0"))
-		return;
-	if (!strcmp(s, "1") || !strcmp(s, "2")) {
-		h->when = s[0] == '1' ? HALT_SOON : HALT_NOW;
-		return;
-	}
-	if (!strncmp(s, "now,", 4))
-		h->when = HALT_NOW;
-	else if (!strncmp(s, "soon,", 5))
-		h->when = HALT_SOON;
-	else
-		goto bad;
-	what = strchr(s, ',') + 1;
-	if (!strncmp(what, "fail=", 5))
-		h->what = HALT_FAIL;
-	else if (!strncmp(what, "success=", 8))
-		h->what = HALT_SUCCESS;
-	else if (!strncmp(what, "done=", 5))
-		h->what = HALT_DONE;
-	else
-		goto bad;
-	what = strchr(what, '=') + 1;
-	n = strlen(what);
-	if (n && n < sizeof(num) && what[n - 1] == '%') {
-		double pct;
-		char *end;
-
-		memcpy(num, what, n - 1);
-		num[n - 1] = '\0';
-		pct = strtod(num, &end);
-		if (!*num || *end || !(pct > 0 && pct <= 100))
-			goto bad;
-		h->is_percent = 1;
-		h->percent = pct;
-		return;
-	}
-	if (num_parse(what, 1, LLONG_MAX, &v))
-		goto bad;
-	h->count = v;
-	return;
-bad:
-	die_usage("invalid --halt '%s' (want e.g. now,fail=1, soon,fail=10%%, "
-		  "now,success=1, now,done=5)", s);
-}
-
 static void add_src(struct opts *o, enum src_kind kind, const char *path,
 		    char **vals, size_t nvals, int linked)
 {
@@ -632,12 +439,8 @@ static void opts_validate(struct opts *o)
 	struct stat st;
 	const char *why = NULL;
 
-	if (o->dry_run)
-		o->keep_order = 1;	/* nothing to wait for: input order */
-	if (o->json || o->files)
-		o->output = OUT_GROUP;	/* both need each job's output whole */
-	if (o->keep_order && o->output == OUT_LINE)
-		o->output = OUT_GROUP;	/* the head streams live anyway */
+	/* How output flows follows from the options in one place,
+	 * outpol_decide() (cmd/emit.c); only misuse is refused here. */
 	if (stat(o->tmpdir, &st))
 		why = strerror(errno);
 	else if (!S_ISDIR(st.st_mode))
@@ -654,7 +457,7 @@ static void opts_validate(struct opts *o)
 			  "-N do not apply");
 	if (o->retry_failed)
 		o->ncmd = 0;	/* the log has the commands */
-	if (o->results && o->output == OUT_UNGROUP)
+	if (o->results && o->output == OUT_UNGROUP && !o->json && !o->files)
 		die_usage("--results needs the jobs' output, which -u passes "
 			  "straight through");
 	/* A command that is only {} runs each record as a command line, as
@@ -689,7 +492,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 	o->retries = 1;
 	o->connect_timeout = 30;
 	o->stall_timeout = 60;
-	parse_termseq(&o->termseq, DEFAULT_TERMSEQ);
+	optval_termseq(&o->termseq, DEFAULT_TERMSEQ);
 	o->output = OUT_GROUP;
 	getopt_tables(shorts, longs);
 	opterr = 0;
@@ -727,10 +530,10 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			o->link = 1;
 			break;
 		case O_MAX_ARGS:
-			o->max_args = parse_count(label, optarg, 1, INT_MAX);
+			o->max_args = optval_count(label, optarg, 1, INT_MAX);
 			break;
 		case O_POSITIONAL:
-			o->max_args = parse_count(label, optarg, 0, INT_MAX);
+			o->max_args = optval_count(label, optarg, 0, INT_MAX);
 			o->positional = 1;
 			break;
 		case O_XARGS:
@@ -741,7 +544,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			o->context = 1;
 			break;
 		case O_MAX_CHARS:
-			o->max_chars = parse_count(label, optarg, 1, INT_MAX);
+			o->max_chars = optval_count(label, optarg, 1, INT_MAX);
 			break;
 		case O_SHUF:
 			o->shuf = 1;
@@ -768,25 +571,25 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			o->tmpdir = optarg;
 			break;
 		case O_TIMEOUT:
-			o->timeout = parse_duration(label, optarg);
+			o->timeout = optval_duration(label, optarg);
 			if (o->timeout <= 0)
 				die_usage("--timeout '%s': must be more than "
 					  "zero", optarg);
 			break;
 		case O_TERMSEQ:
-			parse_termseq(&o->termseq, optarg);
+			optval_termseq(&o->termseq, optarg);
 			break;
 		case O_RETRIES:
-			o->retries = parse_count(label, optarg, 1, 1000000);
+			o->retries = optval_count(label, optarg, 1, 1000000);
 			break;
 		case O_HALT:
-			parse_halt(&o->halt, optarg);
+			optval_halt(&o->halt, optarg);
 			break;
 		case O_DELAY:
-			o->delay = parse_duration(label, optarg);
+			o->delay = optval_duration(label, optarg);
 			break;
 		case O_MEMFREE:
-			o->memfree = parse_size(label, optarg);
+			o->memfree = optval_size(label, optarg);
 			break;
 		case O_LOAD: {
 			char *end;
@@ -799,7 +602,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		}
 		case O_NICE:
-			o->nice = (int)parse_count(label, optarg, -20, 19);
+			o->nice = (int)optval_count(label, optarg, -20, 19);
 			o->nice_set = 1;
 			break;
 		case O_JOBLOG:
@@ -854,7 +657,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			o->progress = 1;
 			break;
 		case O_TOTAL:
-			o->total = parse_count(label, optarg, 1, LLONG_MAX);
+			o->total = optval_count(label, optarg, 1, LLONG_MAX);
 			break;
 		case O_DOWNLOAD:
 			o->download = optarg;
@@ -872,16 +675,16 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			o->checksum_file = optarg;
 			break;
 		case O_CONNECT_TIMEOUT:
-			o->connect_timeout = parse_duration(label, optarg);
+			o->connect_timeout = optval_duration(label, optarg);
 			break;
 		case O_STALL_TIMEOUT:
-			o->stall_timeout = parse_duration(label, optarg);
+			o->stall_timeout = optval_duration(label, optarg);
 			break;
 		case O_MAX_FILESIZE:
-			o->max_filesize = parse_size(label, optarg);
+			o->max_filesize = optval_size(label, optarg);
 			break;
 		case O_LIMIT_RATE:
-			o->limit_rate = parse_size(label, optarg);
+			o->limit_rate = optval_size(label, optarg);
 			break;
 		case O_HEADER: {
 			char **h = realloc(o->headers, (o->nheaders + 1) *
@@ -912,7 +715,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;	/* returns it */
 		}
 	}
-	o->jobs = jobs ? parse_jobs(jobs) : parse_jobs("100%");
+	o->jobs = jobs ? optval_jobs(jobs) : optval_jobs("100%");
 	parse_rest(o, argc - optind, argv + optind);
 	if (o->link)
 		for (size_t k = 1; k < o->nsrcs; k++)
