@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirs.h"
+#include "hash.h"
 #include "joblog.h"
 #include "json.h"
 #include "out.h"
@@ -186,12 +188,10 @@ static int safe_name(struct buf *b, const char *p, size_t n)
 	}
 	if (!rc && cut < n) {
 		/* FNV-1a: distinct long values keep distinct names. */
-		unsigned long long h = 1469598103934665603ULL;
 		char tail[24];
 
-		for (i = 0; i < n; i++)
-			h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-		snprintf(tail, sizeof(tail), "%%%016llx", h);
+		snprintf(tail, sizeof(tail), "%%%016llx",
+			 (unsigned long long)hash_fnv(HASH_FNV_INIT, p, n));
 		rc = buf_addstr(b, tail);
 	}
 	return rc;
@@ -239,19 +239,7 @@ int report_results(int dirfd, const struct job *j, char *err, size_t errlen)
 		rc = buf_addstr(&path, "1/%");
 	if (rc)
 		goto out;
-	/* Make each directory on the way. */
-	for (char *p = path.p; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdirat(dirfd, path.p, 0777) && errno != EEXIST)
-				rc = -errno;
-			*p = c;
-			if (rc || c == '\0')
-				break;
-		}
-	}
+	rc = dirs_make(dirfd, path.p);
 	if (rc)
 		goto out;
 	fd = openat(dirfd, path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC |

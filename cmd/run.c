@@ -90,6 +90,7 @@ struct run {
 	int results_fd;		/* -1 without --results */
 	struct progress *progress;
 	int tty_out;		/* stdout or stderr is a terminal */
+	struct fetch *fetch;	/* --download: the run's transfers, or NULL */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stopping changed; for timed waits */
@@ -132,7 +133,7 @@ void run_stop(struct run *r, int cause, int sig)
 	pthread_mutex_unlock(&r->mu);
 	pool_cancel(r->pool);
 	if (r->o->download)
-		fetch_stop();
+		fetch_stop(r->fetch);
 }
 
 /*
@@ -699,7 +700,7 @@ static void run_fetch(struct run *r, struct job *j, struct slot *s)
 			return;
 	}
 	j->ran = 1;
-	fetch_job(&s->fetch, j->args, j->nargs, j->seq, &res);
+	fetch_job(r->fetch, &s->fetch, j->args, j->nargs, j->seq, &res);
 	buf_addch(&res.line, '\n');
 	job_print(r, j, s, res.line.p, res.line.len);
 	if (res.failed) {
@@ -752,7 +753,7 @@ static void job_finished(struct run *r, struct job *j)
 		return;
 	pool_cancel(r->pool);
 	if (r->o->download)
-		fetch_stop();
+		fetch_stop(r->fetch);
 	if (h->when == HALT_NOW)
 		terminate_all(r);
 }
@@ -1046,7 +1047,7 @@ static void counts(void *ctx, struct progress_counts *c)
 	c->total = r->total && r->total < r->nsubmitted ? r->nsubmitted
 							 : r->total;
 	pthread_mutex_unlock(&r->mu);
-	c->bytes = r->o->download ? fetch_bytes() : 0;
+	c->bytes = r->o->download ? fetch_bytes(r->fetch) : 0;
 }
 
 /* Everything run_new() sets up but the pool and the threads. */
@@ -1068,6 +1069,7 @@ static void release(struct run *r)
 	free(r->slots);
 	free(r->pgid);
 	free(r->env);
+	fetch_teardown(r->fetch);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	pthread_mutex_destroy(&r->outmu);
@@ -1146,6 +1148,14 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	r->want_cmdline = o->joblog || o->json;
 	r->live = o->keep_order && o->output == OUT_GROUP &&
 		  o->retries <= 1 && !o->json && !o->files;
+	/* libcurl must be set up before any thread exists. */
+	if (o->download) {
+		rc = fetch_setup(&r->fetch, o, err, errlen);
+		if (rc) {
+			free(r);
+			return rc;
+		}
+	}
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_mutex_init(&r->outmu, NULL);
 	{

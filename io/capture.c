@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "out.h"
+
 void cap_init(struct capture *c, const char *tmpdir)
 {
 	pthread_mutex_init(&c->mu, NULL);
@@ -67,22 +69,6 @@ static int spill_open(const char *dir)
 		return -errno;
 	unlink(path);
 	return fd;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 int cap_write(struct capture *c, const void *p, size_t n)
@@ -142,7 +128,7 @@ int cap_write(struct capture *c, const void *p, size_t n)
 			}
 			c->fd = fd;
 		}
-		rc = write_all(c->fd, s + inmem, n - inmem);
+		rc = out_write(c->fd, s + inmem, n - inmem);
 	}
 out:
 	pthread_mutex_lock(&c->mu);
