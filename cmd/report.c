@@ -77,8 +77,7 @@ int report_joblog(int fd, const struct job *j)
 	e.seq = j->seq;
 	e.start = j->start;
 	e.runtime = j->runtime;
-	e.received = cap_len((struct capture *)&j->out) +
-		     cap_len((struct capture *)&j->err);
+	e.received = cap_len(&j->out) + cap_len(&j->err);
 	/* As GNU parallel: -1 for a job we killed on --timeout; a job that
 	 * died of a signal on its own has exit value 0 and the signal. */
 	e.exitval = j->timed_out ? -1 : j->sig ? 0 : j->status;
@@ -94,7 +93,8 @@ int report_joblog(int fd, const struct job *j)
 
 /* Stream a capture into b as a JSON string, flushing b to fd as it grows
  * so a job's gigabytes never sit in memory at once. */
-static int json_capture(int fd, struct buf *b, struct capture *c)
+static int json_capture(int fd, struct buf *b,
+			const struct capture *c)
 {
 	struct json_stream js;
 	unsigned long long off = 0, len = cap_len(c);
@@ -197,7 +197,8 @@ static int safe_name(struct buf *b, const char *p, size_t n)
 	return rc;
 }
 
-static int write_capture(int dirfd, const char *name, struct capture *c)
+static int write_capture(int dirfd, const char *name,
+			 const struct capture *c)
 {
 	unsigned long long off = 0, len = cap_len(c);
 	char chunk[65536];
@@ -261,9 +262,9 @@ int report_results(int dirfd, const struct job *j, char *err, size_t errlen)
 		close(sfd);
 	}
 	if (!rc)
-		rc = write_capture(fd, "stdout", (struct capture *)&j->out);
+		rc = write_capture(fd, "stdout", &j->out);
 	if (!rc)
-		rc = write_capture(fd, "stderr", (struct capture *)&j->err);
+		rc = write_capture(fd, "stderr", &j->err);
 out:
 	if (rc)
 		snprintf(err, errlen, "cannot write results in '%s': %s",

@@ -71,6 +71,17 @@ static int spill_open(const char *dir)
 	return fd;
 }
 
+/*
+ * The lock of a capture the caller may only read. The mutex is how the
+ * capture is shared, not part of its value: reading a capture still takes
+ * it. C has no "mutable", so this is the one place const is dropped; it
+ * is defined behaviour because no capture is ever defined const.
+ */
+static pthread_mutex_t *lock_of(const struct capture *c)
+{
+	return (pthread_mutex_t *)&c->mu;
+}
+
 int cap_write(struct capture *c, const void *p, size_t n)
 {
 	const char *s = p;
@@ -183,7 +194,7 @@ unsigned long long cap_wait(struct capture *c, unsigned long long off,
 	return len;
 }
 
-ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
+ssize_t cap_read(const struct capture *c, unsigned long long off, void *p,
 		 size_t n)
 {
 	char *d = p;
@@ -192,14 +203,14 @@ ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
 	if (off < CAP_MEM_MAX) {
 		size_t k;
 
-		pthread_mutex_lock(&c->mu);
+		pthread_mutex_lock(lock_of(c));
 		k = (size_t)(c->len < CAP_MEM_MAX ? c->len : CAP_MEM_MAX);
 		k = off < k ? k - (size_t)off : 0;
 		if (k > n)
 			k = n;
 		if (k)
 			memcpy(d, c->mem + off, k);
-		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_unlock(lock_of(c));
 		got = k;
 		off += k;
 	}
@@ -243,28 +254,22 @@ void cap_discard(struct capture *c, unsigned long long off, int free_blocks)
 	c->discarded = end;
 }
 
-const char *cap_mem(const struct capture *c, size_t *n)
-{
-	*n = (size_t)(c->len < CAP_MEM_MAX ? c->len : CAP_MEM_MAX);
-	return c->mem;
-}
-
-unsigned long long cap_len(struct capture *c)
+unsigned long long cap_len(const struct capture *c)
 {
 	unsigned long long len;
 
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(lock_of(c));
 	len = c->len;
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(lock_of(c));
 	return len;
 }
 
-int cap_error(struct capture *c)
+int cap_error(const struct capture *c)
 {
 	int err;
 
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(lock_of(c));
 	err = c->err;
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(lock_of(c));
 	return err;
 }

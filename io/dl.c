@@ -10,12 +10,9 @@
  *
  * One job is a loop of attempts. Before the first, the job claims its
  * name in the run's set (so two records cannot write the same file),
- * checks that NAME is not there yet and opens NAME.part with O_NOFOLLOW
- * relative to the directory's descriptor. Nothing is ever opened by a path
- * with a '/' in it, and the name has been cleaned, so no byte a server
- * sends can reach outside the directory; a symbolic link planted at
- * NAME.part makes the open fail, and the rename replaces a link at NAME
- * rather than following it. With --content-disposition those steps wait
+ * checks that NAME is not there yet and opens NAME.part (io/dlpart says
+ * how; the name has been cleaned, so no byte a server sends can reach
+ * outside the directory). With --content-disposition those steps wait
  * for the first body byte of a 2xx answer, when the server's name is
  * known.
  *
@@ -41,7 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +47,7 @@
 #include <openssl/evp.h>
 
 #include "clock.h"
+#include "dlpart.h"
 #include "errbuf.h"
 #include "hash.h"
 #include "libs.h"
@@ -62,7 +59,7 @@
 /* Why a callback cut the transfer. */
 enum why {
 	W_NONE,
-	W_STOP,		/* dl_run_stop() */
+	W_STOP,		/* dlrun_stop() */
 	W_STALL,
 	W_TOOBIG,	/* over max_filesize */
 	W_WRITE,	/* writing NAME.part failed, errno in err */
@@ -206,62 +203,20 @@ static int hash_start(struct xfer *x)
 
 static int part_open(struct xfer *x)
 {
-	struct dlrun *r = x->w->run;
-	const struct dlrun_config *c = dlrun_config(r);
-	struct stat st;
+	const struct dlrun_config *c = dlrun_config(x->w->run);
+	char err[sizeof(x->res->reason)];
 	int fd;
 
 	snprintf(x->part, sizeof(x->part), "%s.part", x->res->name);
-	/* Usually there is no part yet: a new file needs no checks (and
-	 * O_EXCL fails on anything already there, a symbolic link too). */
-	fd = openat(c->dirfd, x->part, O_RDWR | O_CREAT | O_EXCL |
-		    O_CLOEXEC, 0666);
-	if (fd >= 0) {
-		if (!flock(fd, LOCK_EX | LOCK_NB)) {
-			x->fd = fd;
-			x->opened = 1;
-			x->have = 0;
-			return 0;
-		}
-		/* Another process opened it in between: see below. */
-		close(fd);
-	} else if (errno != EEXIST) {
-		fail(x, "cannot open '%s': %s", x->part, strerror(errno));
-		return -1;
-	}
-	fd = openat(c->dirfd, x->part, O_RDWR | O_CREAT | O_NOFOLLOW |
-		    O_NONBLOCK | O_CLOEXEC, 0666);
+	fd = dlpart_open(c->dirfd, x->part, c->max_filesize, &x->have, err,
+			 sizeof(err));
 	if (fd < 0) {
-		if (errno == ELOOP)
-			fail(x, "'%s' is a symbolic link", x->part);
-		else
-			fail(x, "cannot open '%s': %s", x->part,
-			     strerror(errno));
+		fail(x, "%s", err);
 		return -1;
 	}
-	if (fstat(fd, &st)) {
-		fail(x, "cannot open '%s': %s", x->part, strerror(errno));
-	} else if (!S_ISREG(st.st_mode)) {
-		fail(x, "'%s' is not a regular file", x->part);
-	} else if (st.st_nlink > 1) {
-		fail(x, "'%s' has other hard links", x->part);
-	} else if (flock(fd, LOCK_EX | LOCK_NB)) {
-		if (errno == EWOULDBLOCK)
-			fail(x, "'%s' is in use by another process", x->part);
-		else
-			fail(x, "cannot lock '%s': %s", x->part,
-			     strerror(errno));
-	} else {
-		x->fd = fd;
-		x->opened = 1;
-		x->have = st.st_size;
-		if (c->max_filesize && x->have > c->max_filesize &&
-		    !ftruncate(fd, 0))
-			x->have = 0;
-		return 0;
-	}
-	close(fd);
-	return -1;
+	x->fd = fd;
+	x->opened = 1;
+	return 0;
 }
 
 /*
@@ -407,30 +362,6 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* If the header line p[0..n) is "name: value", copy the value (trimmed,
- * NUL-terminated, cut to outsz) and return 1. */
-static int header_is(const char *p, size_t n, const char *name, char *out,
-		     size_t outsz)
-{
-	size_t nl = strlen(name), len;
-
-	if (n <= nl || p[nl] != ':' || strncasecmp(p, name, nl))
-		return 0;
-	p += nl + 1;
-	n -= nl + 1;
-	while (n && (*p == ' ' || *p == '\t')) {
-		p++;
-		n--;
-	}
-	while (n && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
-		     p[n - 1] == ' ' || p[n - 1] == '\t'))
-		n--;
-	len = n < outsz - 1 ? n : outsz - 1;
-	memcpy(out, p, len);
-	out[len] = '\0';
-	return 1;
-}
-
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct xfer *x = ud;
@@ -444,13 +375,13 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 		x->has_ra = 0;
 		x->cr_start = x->cr_total = -1;
 		x->cd[0] = '\0';
-	} else if (header_is(p, n, "retry-after", v, sizeof(v))) {
+	} else if (dlparse_header(p, n, "retry-after", v, sizeof(v))) {
 		x->has_ra = !dlparse_retry_after(v, time(NULL), &x->ra);
-	} else if (header_is(p, n, "content-range", v, sizeof(v))) {
+	} else if (dlparse_header(p, n, "content-range", v, sizeof(v))) {
 		if (dlparse_content_range(v, &x->cr_start, &end, &x->cr_total))
 			x->cr_start = x->cr_total = -1;
 	} else if (!x->named &&
-		   header_is(p, n, "content-disposition", v, sizeof(v))) {
+		   dlparse_header(p, n, "content-disposition", v, sizeof(v))) {
 		if (dlparse_name_from_cd(v, x->cd))
 			x->cd[0] = '\0';
 	}
@@ -591,20 +522,11 @@ static CURLcode perform(struct xfer *x)
 	return rc;
 }
 
-static uint64_t rng_next(struct dl_worker *w)
-{
-	/* splitmix64: plenty for jitter. */
-	uint64_t z = (w->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* A uniform double in [0, 1). */
 static double rng_unit(struct dl_worker *w)
 {
-	return (double)(rng_next(w) >> 11) / 9007199254740992.0;
+	return (double)(hash_splitmix64(&w->rng) >> 11) /
+	       9007199254740992.0;
 }
 
 static int http_transient(long code)
@@ -645,7 +567,8 @@ static enum judge judge_curl(struct xfer *x, CURLcode rc, double deadline)
 			fail(x, "timed out after %gs", c->timeout);
 			return J_FAIL;
 		}
-		libs.curl_easy_getinfo(x->w->h, CURLINFO_CONNECT_TIME_T, &connect);
+		libs.curl_easy_getinfo(x->w->h, CURLINFO_CONNECT_TIME_T,
+				       &connect);
 		if (!connect && c->connect_timeout > 0)
 			fail(x, "connect timed out after %gs",
 			     c->connect_timeout);
@@ -839,29 +762,16 @@ static void finish(struct xfer *x)
 		x->discard = 1;
 		return;
 	}
-	rc = renameat2(c->dirfd, x->part, c->dirfd, x->res->name,
-		       c->overwrite ? 0 : RENAME_NOREPLACE);
-	if (rc && errno == EINVAL && !c->overwrite) {
-		/* The file system cannot refuse to replace: check, then
-		 * rename, which leaves a small window. */
-		struct stat st;
-
-		if (!fstatat(c->dirfd, x->res->name, &st,
-			     AT_SYMLINK_NOFOLLOW))
-			errno = EEXIST;
-		else
-			rc = renameat(c->dirfd, x->part, c->dirfd,
-				      x->res->name);
-	}
+	rc = dlpart_commit(c->dirfd, x->part, x->res->name, c->overwrite);
 	if (rc) {
-		if (errno == EEXIST) {
+		if (rc == -EEXIST) {
 			/* Someone else put NAME there meanwhile. */
 			x->res->status = DL_EXISTS;
 			x->discard = 1;
 			return;
 		}
 		fail(x, "cannot rename '%s' to '%s': %s", x->part,
-		     x->res->name, strerror(errno));
+		     x->res->name, strerror(-rc));
 		return;
 	}
 	x->res->status = DL_OK;
@@ -880,6 +790,56 @@ static void bad_scheme(struct xfer *x, const char *url)
 		fail(x, "not an http or https URL");
 }
 
+/* The loop of attempts, with the waits between them (see dl.h). */
+static void run_attempts(struct xfer *x, double deadline)
+{
+	struct dl_worker *w = x->w;
+	struct dlrun *r = w->run;
+	const struct dlrun_config *c = dlrun_config(r);
+	struct dl_res *res = x->res;
+	int restarted = 0;
+
+	for (;;) {
+		enum judge j;
+		CURLcode rc;
+		double delay;
+
+		if (attempt_setup(x, deadline)) {
+			fail(x, "timed out after %gs", c->timeout);
+			break;
+		}
+		res->attempts++;
+		rc = perform(x);
+		res->http = 0;
+		libs.curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE,
+				       &res->http);
+		j = judge(x, rc, deadline);
+		if (j == J_OK || j == J_COMPLETE) {
+			finish(x);
+			break;
+		}
+		if (j == J_EXISTS) {
+			res->status = DL_EXISTS;
+			break;
+		}
+		if (j == J_RESTART && !restarted) {
+			restarted = 1;
+			res->attempts--;
+			continue;
+		}
+		if (j != J_RETRY || res->attempts >= c->attempts)
+			break;
+		delay = backoff(x);
+		if (delay < 0 ||
+		    (deadline > 0 && clock_now() + delay >= deadline))
+			break;
+		if (dlrun_wait_until(r, clock_now() + delay)) {
+			fail(x, "interrupted");
+			break;
+		}
+	}
+}
+
 void dl_get(struct dl_worker *w, const struct dl_req *req,
 	    struct dl_res *res)
 {
@@ -887,7 +847,6 @@ void dl_get(struct dl_worker *w, const struct dl_req *req,
 	const struct dlrun_config *c = dlrun_config(r);
 	struct xfer *x = &w->x;
 	double deadline = 0;
-	int restarted = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(x, 0, sizeof(*x));
@@ -902,7 +861,8 @@ void dl_get(struct dl_worker *w, const struct dl_req *req,
 		deadline = clock_now() + c->timeout;
 
 	if (req->name) {
-		if (!dlparse_name_clean(req->name, strlen(req->name), res->name)) {
+		if (!dlparse_name_clean(req->name, strlen(req->name),
+					res->name)) {
 			fail(x, "no usable file name in '%s'", req->name);
 			goto out;
 		}
@@ -926,43 +886,7 @@ void dl_get(struct dl_worker *w, const struct dl_req *req,
 		fail(x, "malformed URL");
 		goto out;
 	}
-	for (;;) {
-		enum judge j;
-		CURLcode rc;
-		double delay;
-
-		if (attempt_setup(x, deadline)) {
-			fail(x, "timed out after %gs", c->timeout);
-			break;
-		}
-		res->attempts++;
-		rc = perform(x);
-		res->http = 0;
-		libs.curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &res->http);
-		j = judge(x, rc, deadline);
-		if (j == J_OK || j == J_COMPLETE) {
-			finish(x);
-			break;
-		}
-		if (j == J_EXISTS) {
-			res->status = DL_EXISTS;
-			break;
-		}
-		if (j == J_RESTART && !restarted) {
-			restarted = 1;
-			res->attempts--;
-			continue;
-		}
-		if (j != J_RETRY || res->attempts >= c->attempts)
-			break;
-		delay = backoff(x);
-		if (delay < 0 || (deadline > 0 && clock_now() + delay >= deadline))
-			break;
-		if (dlrun_wait_until(r, clock_now() + delay)) {
-			fail(x, "interrupted");
-			break;
-		}
-	}
+	run_attempts(x, deadline);
 	if (res->status == DL_FAILED && res->attempts > 1) {
 		size_t n = strlen(res->reason);
 

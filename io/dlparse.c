@@ -219,8 +219,8 @@ void dlparse_name_from_url(const char *url, char *out)
 		seg--;
 	tmp = malloc((size_t)(end - seg) + 1);
 	if (tmp)
-		n = dlparse_name_clean(tmp, pct_decode(seg, (size_t)(end - seg),
-						  tmp), out);
+		n = dlparse_name_clean(tmp, pct_decode(seg,
+					(size_t)(end - seg), tmp), out);
 	free(tmp);
 	if (!n)
 		dlparse_name_fallback(url, out);
@@ -303,7 +303,8 @@ int dlparse_name_from_cd(const char *value, char *out)
 		name = p;
 		p += strcspn(p, "=;");
 		nlen = (size_t)(p - name);
-		while (nlen && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+		while (nlen &&
+		       (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
 			nlen--;
 		if (*p != '=')
 			continue;
@@ -323,6 +324,28 @@ int dlparse_name_from_cd(const char *value, char *out)
 			base = s + 1;
 	n = dlparse_name_clean(base, strlen(base), out);
 	return n ? 0 : -ENOENT;
+}
+
+int dlparse_header(const char *p, size_t n, const char *name, char *out,
+		   size_t outsz)
+{
+	size_t nl = strlen(name), len;
+
+	if (n <= nl || p[nl] != ':' || strncasecmp(p, name, nl))
+		return 0;
+	p += nl + 1;
+	n -= nl + 1;
+	while (n && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	while (n && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
+		     p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	len = n < outsz - 1 ? n : outsz - 1;
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return 1;
 }
 
 int dlparse_url_is_http(const char *url)

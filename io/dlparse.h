@@ -74,6 +74,14 @@ void dlparse_name_from_url(const char *url, char *out);
 /* The cleaned name from a Content-Disposition value; -ENOENT if none. */
 int dlparse_name_from_cd(const char *value, char *out);
 
+/*
+ * If the header line p[0..n) (not NUL-terminated, as libcurl gives it) is
+ * "name: value" in any case, copy the value (trimmed, NUL-terminated, cut
+ * to outsz - 1 bytes) into out and return 1; else 0.
+ */
+int dlparse_header(const char *p, size_t n, const char *name, char *out,
+		   size_t outsz);
+
 /* 1 if the URL's scheme is http or https (in any case). */
 int dlparse_url_is_http(const char *url);
 

@@ -27,3 +27,12 @@ uint64_t hash_mix64(uint64_t h)
 	h ^= h >> 33;
 	return h;
 }
+
+uint64_t hash_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}

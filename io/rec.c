@@ -149,7 +149,8 @@ int rec_parse_sep(const char *s, char *sep)
 	s++;
 	if (*s == 'x') {
 		/* \xH or \xHH. */
-		for (i = 0; i < 2 && (d = hex_val((unsigned char)s[1])) >= 0; i++, s++)
+		for (i = 0; i < 2 && (d = hex_val((unsigned char)s[1])) >= 0;
+		     i++, s++)
 			v = v * 16 + (unsigned)d;
 		if (i == 0)
 			return -EINVAL;

@@ -154,8 +154,8 @@ static void test_cut_names(void)
 		char what[64];
 
 		n = dlparse_name_clean(big, 300 + t, out);
-		snprintf(what, sizeof(what), "0x80 x 300 + '%s': a usable name",
-			 tails[i]);
+		snprintf(what, sizeof(what),
+			 "0x80 x 300 + '%s': a usable name", tails[i]);
 		CHECK(name_ok(out, n), what);
 	}
 	memset(big, 0x80, 300);
@@ -257,8 +257,10 @@ static void test_headers(void)
 	CHECK_INT(dlparse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT",
 				 1445412490, &s), 0, "retry-after past");
 	CHECK(s == 0, "a date in the past is no wait");
-	CHECK_INT(dlparse_retry_after("soon", 0, &s), -EINVAL, "retry-after junk");
-	CHECK_INT(dlparse_retry_after("12x", 0, &s), -EINVAL, "retry-after 12x");
+	CHECK_INT(dlparse_retry_after("soon", 0, &s), -EINVAL,
+		  "retry-after junk");
+	CHECK_INT(dlparse_retry_after("12x", 0, &s), -EINVAL,
+		  "retry-after 12x");
 	CHECK_INT(dlparse_retry_after("99999999999999999999999", 0, &s), 0,
 		  "retry-after huge");
 	CHECK(s >= 1e9, "retry-after huge is clamped high");
@@ -278,9 +280,11 @@ static void test_headers(void)
 		  "content-range unit");
 
 	CHECK_STR(dlparse_http_reason(404), "Not Found", "reason 404");
-	CHECK_STR(dlparse_http_reason(503), "Service Unavailable", "reason 503");
+	CHECK_STR(dlparse_http_reason(503), "Service Unavailable",
+		  "reason 503");
 	CHECK(dlparse_http_reason(299) == NULL, "reason unknown");
-	CHECK(dlparse_url_is_http("HTTPS://h/") && dlparse_url_is_http("http://h/"),
+	CHECK(dlparse_url_is_http("HTTPS://h/") &&
+	      dlparse_url_is_http("http://h/"),
 	      "http schemes");
 	CHECK(!dlparse_url_is_http("file:///etc/passwd") &&
 	      !dlparse_url_is_http("h/x") && !dlparse_url_is_http("httpx://h"),
@@ -312,11 +316,13 @@ static void test_sums(void)
 	strcpy(line, "  \n");
 	CHECK_INT(dlparse_sum_line(line, sum, &n), 1, "sum line blank");
 	snprintf(line, sizeof(line), "%s file\n", hex);
-	CHECK_INT(dlparse_sum_line(line, sum, &n), -EINVAL, "sum line one space");
+	CHECK_INT(dlparse_sum_line(line, sum, &n), -EINVAL,
+		  "sum line one space");
 	snprintf(line, sizeof(line), "%.63s  file\n", hex);
 	CHECK_INT(dlparse_sum_line(line, sum, &n), -EINVAL, "sum line short");
 	snprintf(line, sizeof(line), "%s  \n", hex);
-	CHECK_INT(dlparse_sum_line(line, sum, &n), -EINVAL, "sum line no name");
+	CHECK_INT(dlparse_sum_line(line, sum, &n), -EINVAL,
+		  "sum line no name");
 	CHECK_INT(dlparse_hex_sum("zz", 2, sum), -EINVAL, "hex sum short");
 }
 
