@@ -91,30 +91,36 @@ int report_joblog(int fd, const struct job *j)
 	return rc;
 }
 
+struct json_sink {
+	int fd;
+	struct buf *b;
+	struct json_stream js;
+};
+
+static int json_sink_add(void *ctx, const char *p, size_t n)
+{
+	struct json_sink *s = ctx;
+	int rc = json_chunk(&s->js, s->b, p, n);
+
+	if (!rc && s->b->len > (1 << 20)) {
+		rc = out_write(s->fd, s->b->p, s->b->len);
+		buf_reset(s->b);
+	}
+	return rc;
+}
+
 /* Stream a capture into b as a JSON string, flushing b to fd as it grows
  * so a job's gigabytes never sit in memory at once. */
 static int json_capture(int fd, struct buf *b,
 			const struct capture *c)
 {
-	struct json_stream js;
-	unsigned long long off = 0, len = cap_len(c);
-	char chunk[65536];
-	int rc = json_begin(&js, b);
+	struct json_sink s = { .fd = fd, .b = b };
+	int rc = json_begin(&s.js, b);
 
-	while (!rc && off < len) {
-		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
-
-		if (n <= 0)
-			return n < 0 ? (int)n : -EIO;
-		off += (unsigned long long)n;
-		rc = json_chunk(&js, b, chunk, (size_t)n);
-		if (!rc && b->len > (1 << 20)) {
-			rc = out_write(fd, b->p, b->len);
-			buf_reset(b);
-		}
-	}
 	if (!rc)
-		rc = json_end(&js, b);
+		rc = cap_each(c, json_sink_add, &s);
+	if (!rc)
+		rc = json_end(&s.js, b);
 	return rc;
 }
 
@@ -197,27 +203,21 @@ static int safe_name(struct buf *b, const char *p, size_t n)
 	return rc;
 }
 
+static int fd_add(void *ctx, const char *p, size_t n)
+{
+	return out_write(*(int *)ctx, p, n);
+}
+
 static int write_capture(int dirfd, const char *name,
 			 const struct capture *c)
 {
-	unsigned long long off = 0, len = cap_len(c);
-	char chunk[65536];
-	int fd, rc = 0;
+	int fd, rc;
 
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 		    O_NOFOLLOW, 0666);
 	if (fd < 0)
 		return -errno;
-	while (!rc && off < len) {
-		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
-
-		if (n <= 0) {
-			rc = n < 0 ? (int)n : -EIO;
-			break;
-		}
-		off += (unsigned long long)n;
-		rc = out_write(fd, chunk, (size_t)n);
-	}
+	rc = cap_each(c, fd_add, &fd);
 	if (close(fd) && !rc)
 		rc = -errno;
 	return rc;

@@ -254,6 +254,24 @@ void cap_discard(struct capture *c, unsigned long long off, int free_blocks)
 	c->discarded = end;
 }
 
+int cap_each(const struct capture *c,
+	     int (*fn)(void *ctx, const char *p, size_t n), void *ctx)
+{
+	unsigned long long off = 0, len = cap_len(c);
+	char chunk[65536];
+	int rc = 0;
+
+	while (!rc && off < len) {
+		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
+
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		off += (unsigned long long)n;
+		rc = fn(ctx, chunk, (size_t)n);
+	}
+	return rc;
+}
+
 unsigned long long cap_len(const struct capture *c)
 {
 	unsigned long long len;

@@ -79,6 +79,14 @@ ssize_t cap_read(const struct capture *c, unsigned long long off, void *p,
  */
 void cap_discard(struct capture *c, unsigned long long off, int free_blocks);
 
+/*
+ * Hand every byte written so far to fn, in order, a chunk at a time;
+ * stops at the first non-zero return of fn and returns it (or -errno if
+ * reading fails). For a finished capture, from the reader.
+ */
+int cap_each(const struct capture *c,
+	     int (*fn)(void *ctx, const char *p, size_t n), void *ctx);
+
 /* How many bytes were written so far; any thread. */
 unsigned long long cap_len(const struct capture *c);
 int cap_error(const struct capture *c);
