@@ -23,7 +23,7 @@
  * we asked. Then bytes go to the file with pwrite(), through SHA-256 when
  * a digest is expected, and through the run's token bucket when the rate
  * is limited. The progress callback watches for a stall and for
- * dlrun_stop(). After curl_easy_perform() returns, one function judges
+ * dlrun_stop(). After the transfer returns, one function judges
  * the attempt: done, retry (after a backoff that dlrun_stop() can cut
  * short) or fail, and writes the reason.
  */
