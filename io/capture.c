@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
+
+#include "out.h"
 
 void cap_init(struct capture *c, const char *tmpdir)
 {
@@ -34,6 +37,10 @@ void cap_init(struct capture *c, const char *tmpdir)
 	c->waiting = 0;
 	c->err = 0;
 	c->discarded = 0;
+	c->handover = 0;
+	c->direct = 0;
+	c->midline = 0;
+	c->direct_len = 0;
 }
 
 void cap_release(struct capture *c)
@@ -69,20 +76,15 @@ static int spill_open(const char *dir)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/*
+ * The lock of a capture the caller may only read. The mutex is how the
+ * capture is shared, not part of its value: reading a capture still takes
+ * it. C has no "mutable", so this is the one place const is dropped; it
+ * is defined behaviour because no capture is ever defined const.
+ */
+static pthread_mutex_t *lock_of(const struct capture *c)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return (pthread_mutex_t *)&c->mu;
 }
 
 int cap_write(struct capture *c, const void *p, size_t n)
@@ -99,9 +101,14 @@ int cap_write(struct capture *c, const void *p, size_t n)
 		pthread_cond_wait(&c->wcv, &c->mu);
 		c->wwaiting = 0;
 	}
+	/* The reader printed all there is and offered its place. */
+	if (c->handover && c->consumed == c->len && !c->err)
+		c->direct = 1;
 	len = c->len;
-	rc = c->err;
+	rc = c->direct ? CAP_DIRECT : c->err;
 	pthread_mutex_unlock(&c->mu);
+	if (rc == CAP_DIRECT)
+		c->direct_len += n;
 	if (rc)
 		return rc;
 
@@ -142,7 +149,7 @@ int cap_write(struct capture *c, const void *p, size_t n)
 			}
 			c->fd = fd;
 		}
-		rc = write_all(c->fd, s + inmem, n - inmem);
+		rc = out_write(c->fd, s + inmem, n - inmem);
 	}
 out:
 	pthread_mutex_lock(&c->mu);
@@ -163,6 +170,8 @@ void cap_reset(struct capture *c)
 	c->err = 0;
 	c->done = 0;
 	c->discarded = 0;
+	c->handover = c->direct = c->midline = 0;
+	c->direct_len = 0;
 	pthread_mutex_unlock(&c->mu);
 	if (c->fd >= 0) {
 		close(c->fd);
@@ -197,7 +206,7 @@ unsigned long long cap_wait(struct capture *c, unsigned long long off,
 	return len;
 }
 
-ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
+ssize_t cap_read(const struct capture *c, unsigned long long off, void *p,
 		 size_t n)
 {
 	char *d = p;
@@ -206,14 +215,14 @@ ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
 	if (off < CAP_MEM_MAX) {
 		size_t k;
 
-		pthread_mutex_lock(&c->mu);
+		pthread_mutex_lock(lock_of(c));
 		k = (size_t)(c->len < CAP_MEM_MAX ? c->len : CAP_MEM_MAX);
 		k = off < k ? k - (size_t)off : 0;
 		if (k > n)
 			k = n;
 		if (k)
 			memcpy(d, c->mem + off, k);
-		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_unlock(lock_of(c));
 		got = k;
 		off += k;
 	}
@@ -232,6 +241,23 @@ ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
 		off += (unsigned long long)r;
 	}
 	return (ssize_t)got;
+}
+
+ssize_t cap_send(const struct capture *c, unsigned long long off, int fd,
+		 size_t n)
+{
+	off_t at;
+	ssize_t r;
+
+	if (off < CAP_MEM_MAX || c->fd < 0)
+		return 0;
+	at = (off_t)(off - CAP_MEM_MAX);
+	do
+		r = sendfile(fd, c->fd, &at, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EINVAL || errno == ENOSYS ? 0 : -errno;
+	return r ? r : -EIO;	/* the file ends below len: a bug */
 }
 
 void cap_discard(struct capture *c, unsigned long long off, int free_blocks)
@@ -257,28 +283,63 @@ void cap_discard(struct capture *c, unsigned long long off, int free_blocks)
 	c->discarded = end;
 }
 
-const char *cap_mem(const struct capture *c, size_t *n)
+int cap_each(const struct capture *c,
+	     int (*fn)(void *ctx, const char *p, size_t n), void *ctx)
 {
-	*n = (size_t)(c->len < CAP_MEM_MAX ? c->len : CAP_MEM_MAX);
-	return c->mem;
+	unsigned long long off = 0, len = cap_len(c);
+	char chunk[65536];
+	int rc = 0;
+
+	while (!rc && off < len) {
+		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
+
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		off += (unsigned long long)n;
+		rc = fn(ctx, chunk, (size_t)n);
+	}
+	return rc;
 }
 
-unsigned long long cap_len(struct capture *c)
+void cap_hand_over(struct capture *c, int midline)
+{
+	pthread_mutex_lock(&c->mu);
+	c->handover = 1;
+	c->midline = midline;
+	pthread_mutex_unlock(&c->mu);
+}
+
+int cap_direct_midline(const struct capture *c)
+{
+	int m;
+
+	pthread_mutex_lock(lock_of(c));
+	m = c->midline;
+	pthread_mutex_unlock(lock_of(c));
+	return m;
+}
+
+unsigned long long cap_total(const struct capture *c)
+{
+	return cap_len(c) + c->direct_len;
+}
+
+unsigned long long cap_len(const struct capture *c)
 {
 	unsigned long long len;
 
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(lock_of(c));
 	len = c->len;
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(lock_of(c));
 	return len;
 }
 
-int cap_error(struct capture *c)
+int cap_error(const struct capture *c)
 {
 	int err;
 
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(lock_of(c));
 	err = c->err;
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(lock_of(c));
 	return err;
 }

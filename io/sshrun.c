@@ -267,7 +267,7 @@ static int session(struct sshrun *L, struct rhost *rh, size_t mi,
 		   struct launch_result *res)
 {
 	struct buf remote = BUF_INIT;
-	struct proc pr = { -1, -1, -1, -1 };
+	struct proc pr = { -1, -1, -1, -1, NULL };
 	struct sctx c;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	char **argv = NULL;
