@@ -889,6 +889,7 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 			goto fail;
 		o = r->o;
 	}
+	r->cap = o->jobs;	/* with -S, the hosts' slots */
 	r->slots = calloc(o->jobs + 1, sizeof(*r->slots));
 	rc = r->slots ? env_setup(r) : -ENOMEM;
 	if (!rc)
