@@ -663,6 +663,10 @@ static void drained(void *ctx)
 	pool_shutdown(r->pool);
 	if (r->progress)
 		progress_stop(r->progress);
+	/* Every job is over: close the ssh masters and remove their socket
+	 * directory rather than leave them to die with us. */
+	if (r->remote)
+		remote_shutdown(r->remote);
 	exit(exit_status(r));
 }
 

@@ -219,6 +219,17 @@ unsigned remote_host_slots(const struct remote *r, size_t i)
 	return r->slots[i];
 }
 
+void remote_shutdown(struct remote *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhosts; i++)
+		ssh_host_close(&r->hosts[i]);
+	if (r->have_conf)
+		ssh_conf_release(&r->conf);
+	r->have_conf = 0;
+}
+
 void remote_free(struct remote *r)
 {
 	size_t i;

@@ -50,6 +50,13 @@ struct launcher *remote_launcher(struct remote *r);
 size_t remote_nhosts(const struct remote *r);
 const char *remote_host_name(const struct remote *r, size_t i);
 unsigned remote_host_slots(const struct remote *r, size_t i);
+/*
+ * For a run that exits with the launcher still allocated (a stop): close
+ * every master and remove the socket directory. The launcher's signal
+ * and running operations stay safe (they touch no host); nothing else
+ * may be called afterwards.
+ */
+void remote_shutdown(struct remote *r);
 /* Frees the launcher, closes every master, removes the socket dir. */
 void remote_free(struct remote *r);
 

@@ -84,8 +84,22 @@ static int job(struct jr *r, struct launcher *l, unsigned slot,
 	return r->rc;
 }
 
+static int procs_match(const char *s, int exact);
+
 /* Processes on this machine whose command line holds s (not us). */
 static int procs_with(const char *s)
+{
+	return procs_match(s, 0);
+}
+
+/* Processes whose command line is exactly s: the remote job itself, not
+ * the local ssh or the wrapper that carry its text as an argument. */
+static int procs_is(const char *s)
+{
+	return procs_match(s, 1);
+}
+
+static int procs_match(const char *s, int exact)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -106,11 +120,14 @@ static int procs_with(const char *s)
 		close(fd);
 		if (r <= 0)
 			continue;
+		while (r > 0 && !buf[r - 1])
+			r--;
 		for (i = 0; i < r; i++)
 			if (!buf[i])
 				buf[i] = ' ';
 		buf[r] = '\0';
-		if (strstr(buf, s) && atoi(e->d_name) != getpid())
+		if ((exact ? !strcmp(buf, s) : strstr(buf, s) != NULL) &&
+		    atoi(e->d_name) != getpid())
 			n++;
 	}
 	if (d)
@@ -241,7 +258,7 @@ static void test_basics(void)
 	bg.cmd = "sleep 3333 & sleep 3334; echo never";
 	pthread_create(&t, NULL, job_thread, &bg);
 	t0 = clock_now();
-	while (procs_with("sleep 3334") == 0 && clock_now() - t0 < 10)
+	while (procs_is("sleep 3334") == 0 && clock_now() - t0 < 10)
 		usleep(20000);
 	CHECK_INT(launch_running(l), 1, "one job running");
 	CHECK_INT(launch_signal(l, SIGTERM), 1, "launch_signal reaches it");
@@ -394,7 +411,7 @@ static void test_failures(void)
 	bg.cmd = "sleep 3336";
 	pthread_create(&t, NULL, job_thread, &bg);
 	t0 = clock_now();
-	while (procs_with("sleep 3336") == 0 && clock_now() - t0 < 10)
+	while (procs_is("sleep 3336") == 0 && clock_now() - t0 < 10)
 		usleep(20000);
 	snprintf(stop, sizeof(stop), "bash -c '. \"%s\"; ssh_host_stop "
 		 "\"%s\" 3'", getenv("SSH_HELPERS"), dir);
