@@ -385,9 +385,9 @@ static void *err_main(void *arg)
 			line[n++] = c;
 		if (c != '\n')
 			continue;
-		line[n] = '\0';
 		w = write(2, line, n);
 		(void)w;
+		line[n - 1] = '\0';
 		task_report(s, line);
 		n = 0;
 	}

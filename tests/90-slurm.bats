@@ -37,3 +37,15 @@ setup() {
 	assert_success
 	assert_output $'n1\nn2\nn3'
 }
+
+# bats test_tags=slow
+@test "io/slurm: jobs on n1..n3 through one step of agents" {
+	local unit=$REPO/build/tests/unit/slurm_test
+	[[ -x $unit ]] || skip "build the unit tests first (make units)"
+	run --separate-stderr salloc -Q -N3 "$unit"
+	assert_success
+	refute_output -p 'not ok'
+	assert_output -p 'ok 16 - every later job runs on the nodes left'
+	# The agent the test kills is reported by srun, and by nothing else.
+	assert_stderr -p 'task 2: Killed'
+}
