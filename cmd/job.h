@@ -21,6 +21,7 @@ struct job {
 	unsigned long long seq;
 	struct tmpl_arg *args;	/* into the same allocation */
 	size_t nargs;
+	unsigned long long turn;	/* place in the queue, for --delay */
 	/* Written by the worker. */
 	unsigned slot;
 	int ran;		/* a process ran, or a download was tried */

@@ -89,6 +89,8 @@ struct run {
 	int halted;		/* under mu */
 	int halt_status;	/* under mu */
 	double next_start;	/* under mu: --delay */
+	unsigned long long nturns;	/* under mu: jobs given a turn */
+	unsigned long long next_turn;	/* under mu: whose start is next */
 };
 
 void run_stop(struct run *r, int cause, int sig)
@@ -349,9 +351,14 @@ static int too_busy(const struct opts *o)
 	return 0;
 }
 
-/* Wait for this job's turn: --delay, --memfree, --load. 0 to go on,
- * -ECANCELED when lanes is stopping. */
-static int wait_to_start(struct run *r)
+/*
+ * Wait for this job's turn: --delay, --memfree, --load. 0 to go on,
+ * -ECANCELED when lanes is stopping. With --delay, start times are handed
+ * out in submission order: workers reach this point in whatever order the
+ * scheduler lets them, and a job that lost that race would otherwise
+ * start (and print) one or more delays after the jobs behind it.
+ */
+static int wait_to_start(struct run *r, struct job *j)
 {
 	const struct opts *o = r->o;
 	int rc = 0;
@@ -361,11 +368,15 @@ static int wait_to_start(struct run *r)
 	if (o->delay <= 0 && o->memfree <= 0 && o->load <= 0)
 		return stopping(r) ? -ECANCELED : 0;
 	pthread_mutex_lock(&r->mu);
+	while (o->delay > 0 && !r->stopping && r->next_turn != j->turn)
+		pthread_cond_wait(&r->cv, &r->mu);
 	if (o->delay > 0 && !r->stopping) {
 		double now = clock_now();
 		double t = r->next_start > now ? r->next_start : now;
 
 		r->next_start = t + o->delay;
+		r->next_turn++;
+		pthread_cond_broadcast(&r->cv);
 		wait_until(r, t);
 	}
 	while (!r->stopping && (o->memfree > 0 || o->load > 0)) {
@@ -475,7 +486,7 @@ static void work(void *item, unsigned slot, void *ctx)
 	double t0;
 
 	j->slot = slot;
-	if (wait_to_start(r)) {
+	if (wait_to_start(r, j)) {
 		j->skipped = 1;
 		goto out;
 	}
@@ -779,6 +790,10 @@ int run_submit(struct run *r, unsigned long long seq,
 	j = job_new(seq, args, nargs, r->o->tmpdir);
 	if (!j)
 		return -ENOMEM;
+	/* Only the reader submits, so turns follow the queue's order. */
+	pthread_mutex_lock(&r->mu);
+	j->turn = r->nturns++;
+	pthread_mutex_unlock(&r->mu);
 	rc = pool_submit(r->pool, j, NULL);
 	if (rc)
 		job_free(j);
