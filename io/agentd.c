@@ -215,8 +215,7 @@ static void *slot_main(void *arg)
 		e.timed_out = res.timed_out;
 		e.stopped = res.stopped;
 		e.msg = res.msg;
-		if (!wire_put_end(&s->fr, &e))
-			send_frame(a, &s->fr, &s->mx);
+		rc = wire_put_end(&s->fr, &e);
 		free(s->block);
 		s->block = NULL;
 		fresh = NULL;
@@ -230,10 +229,14 @@ static void *slot_main(void *arg)
 			if (a->killsig)
 				launch_signal(s->l, a->killsig);
 		}
+		/* Free before the END goes out: the coordinator sends the
+		 * next job as soon as it reads it. */
 		s->busy = 0;
 		s->id = 0;
 		pthread_cond_broadcast(&a->cv);
 		pthread_mutex_unlock(&a->mu);
+		if (!rc)
+			send_frame(a, &s->fr, &s->mx);
 	}
 	return NULL;
 }

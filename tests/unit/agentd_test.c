@@ -288,6 +288,27 @@ static void test_credit(void)
 	CHECK_INT(finish(&t), 3, "end of input: the agent exits (EPIPE)");
 }
 
+/* The next job follows each END at once: the slot must be free by then. */
+static void test_back_to_back(void)
+{
+	struct agent t;
+	struct wire_msg m;
+	int i, ok = 1;
+
+	start(&t, -1);
+	hello(&t, 1);
+	for (i = 1; i <= 300 && ok; i++) {
+		send_job(&t, (uint64_t)i, "exit 0", 0);
+		ok = wait_end(&t, (uint64_t)i, &m, 1) == 1 && m.rc == 0 &&
+		     m.status == 0;
+	}
+	CHECK(ok, "300 jobs back to back on one slot");
+	wire_put_bye(&t.fr);
+	flush_frame(&t);
+	CHECK(next(&t, &m) == 1 && m.type == WIRE_BYE, "then bye");
+	CHECK_INT(finish(&t), 0, "and exit 0");
+}
+
 static void test_timeout_and_signals(void)
 {
 	struct agent t;
@@ -403,6 +424,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	test_jobs();
 	test_credit();
+	test_back_to_back();
 	test_timeout_and_signals();
 	test_malformed();
 	test_mux();
