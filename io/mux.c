@@ -97,6 +97,27 @@ static int b64val(unsigned char c)
 	return q ? (int)(q - b64) : -1;
 }
 
+/*
+ * A line of a known channel whose payload is bad. A reader of one
+ * channel fails; a reader of all of them (the coordinator) tells the
+ * sink that this channel broke -- sink(chan, NULL, 0) -- and goes on,
+ * so one broken agent does not take the others down.
+ */
+__attribute__((format(printf, 5, 6)))
+static int bad_line(struct mux_dec *d, int chan, mux_sink *sink, void *ctx,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->err, sizeof(d->err), fmt, ap);
+	va_end(ap);
+	if (d->want == MUX_ALL && chan != MUX_ALL)
+		return sink(ctx, chan, NULL, 0);
+	d->failed = 1;
+	return -EPROTO;
+}
+
 /* One whole line without its newline. */
 static int line_done(struct mux_dec *d, const char *line, size_t n,
 		     mux_sink *sink, void *ctx)
@@ -124,8 +145,8 @@ static int line_done(struct mux_dec *d, const char *line, size_t n,
 	b = colon + 1;
 	bn = n - (size_t)(b - line);
 	if (bn % 4)
-		return fail(d, "channel %d: base64 of %zu characters", chan,
-			    bn);
+		return bad_line(d, chan, sink, ctx, "channel %d: base64 of "
+				"%zu characters", chan, bn);
 	for (i = 0; i < bn; i += 4) {
 		for (j = 0; j < 4; j++)
 			v[j] = b64val((unsigned char)b[i + j]);
@@ -136,8 +157,8 @@ static int line_done(struct mux_dec *d, const char *line, size_t n,
 				v[2] = 0;
 		}
 		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
-			return fail(d, "channel %d: bad base64 '%.4s'", chan,
-				    b + i);
+			return bad_line(d, chan, sink, ctx, "channel %d: bad "
+					"base64 '%.4s'", chan, b + i);
 		out[k++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
 		if (i + 4 == bn && b[i + 2] == '=')
 			break;

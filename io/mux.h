@@ -30,7 +30,11 @@
 /* Append n bytes for channel chan (or MUX_ALL) as lines to b. */
 int mux_put(struct buf *b, int chan, const void *p, size_t n);
 
-/* Receives one line's decoded bytes; a non-zero return stops feeding. */
+/*
+ * Receives one line's decoded bytes; a non-zero return stops feeding.
+ * For a decoder of MUX_ALL, p NULL means a line of channel chan was
+ * malformed (the reason is in mux_dec.err); other channels go on.
+ */
 typedef int mux_sink(void *ctx, int chan, const char *p, size_t n);
 
 struct mux_dec {

@@ -257,13 +257,30 @@ static int frame(struct slurm *s, struct sagent *ag, const struct wire_msg *m,
 	return -EPROTO;
 }
 
+/*
+ * An agent we gave up on may be alive with jobs running: tell it, so it
+ * ends them (it answers ERROR with the termseq walk) instead of leaving
+ * them to the end of the step.
+ */
+static void dismiss(struct slurm *s, int chan, const char *why)
+{
+	struct buf fr = BUF_INIT;
+	char msg[WIRE_MSG_MAX + 1];
+
+	snprintf(msg, sizeof(msg), "the coordinator dropped this agent: %s",
+		 why);
+	if (!wire_put_error(&fr, msg))
+		send_to(s, chan, &fr);
+	buf_release(&fr);
+}
+
 static int from_agent(void *ctx, int chan, const char *p, size_t n)
 {
 	struct slurm *s = ctx;
 	struct sagent *ag;
 	struct wire_msg m;
 	char why[200];
-	int rc;
+	int rc = 0;
 
 	if (chan < 0 || (unsigned)chan >= s->nag)
 		return -EPROTO;
@@ -274,15 +291,25 @@ static int from_agent(void *ctx, int chan, const char *p, size_t n)
 		pthread_mutex_unlock(&s->mu);
 		return 0;
 	}
-	rc = wire_dec_feed(&ag->dec, p, n);
-	while (!rc && (rc = wire_dec_next(&ag->dec, &m)) == 1)
-		rc = frame(s, ag, &m, why, sizeof(why));
-	if (rc == -EPROTO && ag->dec.failed)
-		snprintf(why, sizeof(why), "malformed frame from its agent: "
-			 "%s", ag->dec.err);
+	if (!p) {
+		snprintf(why, sizeof(why), "malformed output from its agent: "
+			 "%s", s->mdec.err);
+		rc = -EPROTO;
+	} else {
+		rc = wire_dec_feed(&ag->dec, p, n);
+		while (!rc && (rc = wire_dec_next(&ag->dec, &m)) == 1)
+			rc = frame(s, ag, &m, why, sizeof(why));
+		if (rc == -EPROTO && ag->dec.failed)
+			snprintf(why, sizeof(why), "malformed frame from its "
+				 "agent: %s", ag->dec.err);
+		if (rc && rc != -EPROTO)
+			snprintf(why, sizeof(why), "out of memory");
+	}
 	if (rc)
-		agent_down(s, ag, rc == -EPROTO ? why : "out of memory");
+		agent_down(s, ag, why);
 	pthread_mutex_unlock(&s->mu);
+	if (rc)
+		dismiss(s, chan, why);
 	return 0;
 }
 

@@ -19,6 +19,10 @@ static int collect(void *ctx, int chan, const char *p, size_t n)
 {
 	struct got *g = ctx;
 
+	if (!p) {
+		g->bad++;
+		return 0;
+	}
 	if (chan == MUX_ALL)
 		chan = 2;
 	if (chan < 0 || chan > 2) {
@@ -85,7 +89,7 @@ static int feed_str(const char *s, char *err)
 	int rc;
 
 	memset(&g, 0, sizeof(g));
-	mux_dec_init(&d, MUX_ALL);
+	mux_dec_init(&d, 0);
 	rc = mux_dec_feed(&d, s, strlen(s), collect, &g);
 	if (!rc)
 		rc = mux_dec_eof(&d);
@@ -100,6 +104,22 @@ static void test_malformed(void)
 	char err[200], longl[1100];
 
 	CHECK_INT(feed_str("0:aGk=\n", err), 0, "a good line");
+	{
+		/* A reader of all channels: a bad line of channel 1 is
+		 * reported for channel 1, channel 0 goes on. */
+		struct mux_dec d;
+		struct got g;
+		const char *in = "1:a!k=\n0:aGk=\n";
+
+		memset(&g, 0, sizeof(g));
+		mux_dec_init(&d, MUX_ALL);
+		CHECK_INT(mux_dec_feed(&d, in, strlen(in), collect, &g), 0,
+			  "MUX_ALL: a bad payload is not fatal");
+		CHECK(g.bad == 1 && g.b[0].len == 2, "only that channel");
+		CHECK(strstr(d.err, "channel 1: bad base64"), d.err);
+		for (int i = 0; i < 3; i++)
+			buf_release(&g.b[i]);
+	}
 	CHECK_INT(feed_str("hello\n", err), -EPROTO, "no channel");
 	CHECK(strstr(err, "line without a channel"), err);
 	CHECK_INT(feed_str("x1:aGk=\n", err), -EPROTO, "bad channel");

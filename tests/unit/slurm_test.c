@@ -159,6 +159,8 @@ static void in_allocation(void)
 	char err[256], hosts[3][8] = { "" };
 	unsigned i, n, k, ok;
 	long pids[64];
+	char pidfile[64], cmd[256];
+	FILE *f;
 	int rc;
 
 	rc = slurm_launcher_new(&L, &c, err, sizeof(err));
@@ -231,6 +233,34 @@ static void in_allocation(void)
 		     !strncmp(w[i].o.text, w[i].res.host,
 			      strlen(w[i].res.host));
 	CHECK(ok, "every later job runs on the nodes left");
+	launch_free(L);
+
+	/* A malformed frame from an agent: a job writes one (nine zero
+	 * bytes: frame type 0) into its agent's output. */
+	rc = slurm_launcher_new(&L, &c, err, sizeof(err));
+	CHECK_INT(rc, 0, "a third step starts");
+	if (rc)
+		return;
+	snprintf(pidfile, sizeof(pidfile), "/tmp/slurm_test.%d",
+		 (int)getpid());
+	snprintf(cmd, sizeof(cmd), "sleep 60 & echo $! >%s; echo "
+		 "$SLURM_PROCID:AAAAAAAAAAAA >/proc/$PPID/fd/1; wait",
+		 pidfile);
+	rc = run(L->nslots, cmd, 0, &o, &res);
+	CHECK_INT(rc, -EHOSTDOWN, "a malformed frame: the node is dropped");
+	CHECK(strstr(res.msg, "malformed frame from its agent: unknown "
+		     "frame type 0"), res.msg);
+	f = fopen(pidfile, "re");
+	if (!f || fscanf(f, "%ld", &pids[0]) != 1)
+		pids[0] = 0;
+	if (f)
+		fclose(f);
+	unlink(pidfile);
+	CHECK(pids[0] > 0 && gone(pids[0]),
+	      "and the dropped agent ended its job");
+	rc = run(1, "true", 0, &o, &res);
+	CHECK(rc == 0 && res.status == 0 && strcmp(res.host, hosts[0]),
+	      "the other nodes go on");
 	launch_free(L);
 }
 
