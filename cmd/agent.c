@@ -27,10 +27,12 @@ extern char **environ;
 
 /* The signal that ended the agent, for its exit status. */
 static _Atomic int agent_sig;
+/* The agent the signal thread stops; NULL once it is being freed. */
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct agentd *live;	/* under live_mu */
 
 static void *sig_main(void *arg)
 {
-	struct agentd *a = arg;
 	sigset_t set;
 	int sig;
 
@@ -41,9 +43,12 @@ static void *sig_main(void *arg)
 	for (;;)
 		if (sigwait(&set, &sig) == 0) {
 			agent_sig = sig;
-			agentd_stop(a, sig);
+			pthread_mutex_lock(&live_mu);
+			if (live)
+				agentd_stop(live, sig);
+			pthread_mutex_unlock(&live_mu);
 		}
-	return NULL;
+	return arg;
 }
 
 /* An environment number of at least 1, or 0. */
@@ -150,7 +155,8 @@ int agent_main(int argc, char **argv)
 	rc = agentd_new(&a, &c);
 	if (rc)
 		die("agent on %s: %s", c.node, strerror(-rc));
-	rc = pthread_create(&th, NULL, sig_main, a);
+	live = a;
+	rc = pthread_create(&th, NULL, sig_main, NULL);
 	if (rc)
 		die("cannot start the signal thread: %s", strerror(rc));
 	pthread_detach(th);
@@ -164,7 +170,10 @@ int agent_main(int argc, char **argv)
 		      err[0] ? err : strerror(-rc));
 		rc = EXIT_LANES;
 	}
-	/* The signal thread may still use a: exit without freeing it. */
+	pthread_mutex_lock(&live_mu);
+	live = NULL;
+	pthread_mutex_unlock(&live_mu);
+	agentd_free(a);
 	close(devnull);
 	return rc;
 }

@@ -46,6 +46,7 @@ static int agent_role(void)
 	rc = agentd_run(a, err, sizeof(err));
 	if (err[0])
 		dprintf(2, "test agent: %s\n", err);
+	agentd_free(a);
 	return rc == 0 || rc == -EPIPE ? 0 : 1;
 }
 
