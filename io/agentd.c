@@ -219,10 +219,8 @@ static void *slot_main(void *arg)
 		free(s->block);
 		s->block = NULL;
 		fresh = NULL;
-		if (s->alone && launch_local_new(&fresh, 1, a->c.arg_max))
-			fresh = NULL;
 		pthread_mutex_lock(&a->mu);
-		if (fresh) {
+		if (s->alone && !launch_local_new(&fresh, 1, a->c.arg_max)) {
 			launch_free(s->l);
 			s->l = fresh;
 			s->alone = 0;
@@ -308,6 +306,7 @@ static int start_slots(struct agentd *a, const struct wire_msg *m,
 	return 0;
 }
 
+/* Under a->mu. */
 static struct aslot *slot_of(struct agentd *a, uint64_t id)
 {
 	unsigned i;
@@ -377,7 +376,10 @@ static int on_job(struct agentd *a, const struct wire_msg *m, char *err,
 	unsigned i;
 	int rc;
 
-	if (slot_of(a, m->id)) {
+	pthread_mutex_lock(&a->mu);
+	s = slot_of(a, m->id);
+	pthread_mutex_unlock(&a->mu);
+	if (s) {
 		say(err, errlen, "job id %llu is already running",
 		    (unsigned long long)m->id);
 		return -EPROTO;
@@ -391,9 +393,12 @@ static int on_job(struct agentd *a, const struct wire_msg *m, char *err,
 		rc = wire_put_end(&a->fr, &e);
 		return rc ? rc : send_frame(a, &a->fr, &a->mx);
 	}
+	/* Only this thread makes a slot busy: one found idle stays so. */
+	pthread_mutex_lock(&a->mu);
 	for (i = 0; i < a->nslots && !s; i++)
 		if (!a->slots[i].busy)
 			s = &a->slots[i];
+	pthread_mutex_unlock(&a->mu);
 	if (!s) {
 		say(err, errlen, "job %llu came with all %u slots busy",
 		    (unsigned long long)m->seq, a->nslots);
