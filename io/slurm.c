@@ -723,7 +723,6 @@ static int start_step(struct slurm *s, const struct slurm_conf *c,
 	argv[k++] = (char *)"--input=all";
 	argv[k++] = (char *)"--kill-on-bad-exit=0";
 	argv[k++] = (char *)"--whole";
-	argv[k++] = (char *)"--quiet";
 	argv[k++] = (char *)self;
 	argv[k++] = (char *)"--agent";
 	argv[k++] = (char *)"--mux";
