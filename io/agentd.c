@@ -71,9 +71,9 @@ struct agentd {
 	struct aslot *slots;
 	unsigned nslots;
 	int hello;		/* reader only: the coordinator's came */
-	int stopping;		/* under mu: slot threads exit when idle */
+	int stopping;		/* under mu: idle slot threads exit */
 	int dying;		/* under mu: jobs are being ended */
-	int killsig;		/* under mu: sent to every job from now on */
+	int killsig;		/* under mu: sent to every later job */
 	struct termseq ts;	/* under mu: the last termseq received */
 	int stopsig;		/* under mu: agentd_stop()'s signal */
 	pthread_mutex_t wmu;
@@ -604,8 +604,8 @@ int agentd_run(struct agentd *a, char *err, size_t errlen)
 			continue;
 		if (r < 0) {
 			rc = -errno;
-			say(err, errlen, "cannot read from the coordinator: %s",
-			    strerror(errno));
+			say(err, errlen, "cannot read from the "
+			    "coordinator: %s", strerror(errno));
 		} else if (r == 0) {
 			rc = -EPROTO;
 			if (a->c.chan >= 0 && mux_dec_eof(&a->mdec))

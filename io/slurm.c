@@ -3,10 +3,11 @@
  * all tasks (--input=all), so a frame for agent i is written as mux
  * lines on channel i; its standard output merges the tasks' lines, and
  * one reader thread splits them by channel into a wire decoder per
- * agent. A second thread reads srun's standard error, passes every line
- * on to ours, and watches for srun's report that a task ended ("srun:
- * error: n2: task 1: Killed"): a task that dies says nothing on its own
- * channel, and srun keeps the step going for the others.
+ * agent. io/srun.c reads srun's standard error on a thread of its own,
+ * passes every line on to ours, and reports srun's word that a task
+ * ended ("srun: error: n2: task 1: Killed") to task_ended(): a task that
+ * dies says nothing on its own channel, and srun keeps the step going
+ * for the others.
  *
  * Jobs: a worker's job takes a free slot of the agent that owns its
  * pool slot, or of any live agent when that one is full or down, so the
@@ -25,22 +26,19 @@
 #include "slurm.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "mux.h"
+#include "srun.h"
 #include "wire.h"
 
 #define SLURM_SLOTS_MAX 65535	/* job ids keep the slot in 16 bits */
@@ -81,18 +79,17 @@ struct slurm {
 	pthread_cond_t cv;	/* hellos, free capacity */
 	struct sagent *ag;
 	unsigned nag;
-	unsigned *home;		/* [slot]: the agent index it belongs to */
+	unsigned *home;		/* [slot]: the index of its agent */
 	struct mailbox *mb;	/* [slot] */
 	unsigned long long next_id;	/* under mu */
 	int killsig;		/* under mu */
 	int eof;		/* under mu: srun's stdout ended */
 	unsigned rr;		/* under mu: round robin for spare slots */
 	pthread_mutex_t wmu;
-	int to;			/* srun's stdin, under wmu; -1 closed */
-	int from, errfd;
-	pid_t pid;
-	pthread_t reader, errthr;
-	int have_reader, have_errthr;
+	struct srun step;	/* step.to under wmu; -1 once closed */
+	int started;
+	pthread_t reader;
+	int have_reader;
 	struct mux_dec mdec;	/* reader only */
 };
 
@@ -110,10 +107,10 @@ static int send_to(struct slurm *s, int chan, struct buf *fr)
 	p = mx.p;
 	n = mx.len;
 	pthread_mutex_lock(&s->wmu);
-	if (!rc && s->to < 0)
+	if (!rc && s->step.to < 0)
 		rc = -EPIPE;
 	while (!rc && n) {
-		w = write(s->to, p, n);
+		w = write(s->step.to, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
@@ -333,7 +330,7 @@ static void *reader_main(void *arg)
 	int rc = 0;
 
 	for (;;) {
-		r = read(s->from, in, sizeof(in));
+		r = read(s->step.from, in, sizeof(in));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -350,75 +347,15 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/*
- * "srun: error: n2: task 1: Killed", "srun: error: n1: tasks 0-2: ...":
- * the tasks named end.
- */
-static void task_report(struct slurm *s, const char *line)
+/* srun reported that task `task` ended; on srun's stderr thread. */
+static void task_ended(void *ctx, unsigned task, const char *why)
 {
-	const char *p = strstr(line, ": task");
-	char *end;
-	unsigned long a, b;
+	struct slurm *s = ctx;
 
-	if (strncmp(line, "srun: error: ", 13) || !p)
-		return;
-	p += 6;
-	if (*p == 's')
-		p++;
-	if (*p++ != ' ')
-		return;
-	for (;;) {
-		a = strtoul(p, &end, 10);
-		if (end == p)
-			return;
-		b = a;
-		p = end;
-		if (*p == '-') {
-			b = strtoul(p + 1, &end, 10);
-			if (end == p + 1)
-				return;
-			p = end;
-		}
-		pthread_mutex_lock(&s->mu);
-		for (; a <= b && a < s->nag; a++) {
-			const char *what = strchr(p, ':');
-
-			agent_down(s, &s->ag[a], what && what[1] ?
-				   what + 2 : "its task ended");
-		}
-		pthread_mutex_unlock(&s->mu);
-		if (*p != ',')
-			return;
-		p++;
-	}
-}
-
-static void *err_main(void *arg)
-{
-	struct slurm *s = arg;
-	char line[1024];
-	size_t n = 0;
-	ssize_t r, w;
-	char c;
-
-	/* Byte at a time is fine: srun says little, and only on trouble. */
-	while ((r = read(s->errfd, &c, 1)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (n < sizeof(line) - 1)
-			line[n++] = c;
-		if (c != '\n')
-			continue;
-		w = write(2, line, n);
-		(void)w;
-		line[n - 1] = '\0';
-		task_report(s, line);
-		n = 0;
-	}
-	return NULL;
+	pthread_mutex_lock(&s->mu);
+	if (task < s->nag)
+		agent_down(s, &s->ag[task], why);
+	pthread_mutex_unlock(&s->mu);
 }
 
 /* --- the launcher ------------------------------------------------------- */
@@ -578,8 +515,8 @@ static int slurm_run(struct launcher *l, const struct launch_job *j,
 	} else {
 		rc = -EHOSTDOWN;
 		res->host_failed = 1;
-		snprintf(res->msg, sizeof(res->msg), "node %.60s failed: %.180s",
-			 ag->node, ag->why);
+		snprintf(res->msg, sizeof(res->msg),
+			 "node %.60s failed: %.180s", ag->node, ag->why);
 	}
 	while ((c = b->head)) {
 		b->head = c->next;
@@ -619,56 +556,31 @@ static unsigned slurm_running(struct launcher *l)
 	return slurm_signal(l, 0);
 }
 
-/* Reap srun; after grace seconds, end the step. */
-static void reap(struct slurm *s, double grace)
-{
-	double until = clock_now() + grace;
-	int st, sig = 0;
-	pid_t r;
-
-	while ((r = waitpid(s->pid, &st, WNOHANG)) == 0 ||
-	       (r < 0 && errno == EINTR)) {
-		if (clock_now() > until) {
-			/* srun passes SIGTERM to the tasks; SIGKILL after
-			 * that ends srun, and slurmstepd cleans up. */
-			sig = sig ? SIGKILL : SIGTERM;
-			kill(s->pid, sig);
-			until = clock_now() + 5;
-		}
-		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
-	}
-}
-
 static void slurm_free(struct launcher *l)
 {
 	struct slurm *s = (struct slurm *)l;
 	struct buf fr = BUF_INIT;
 	unsigned i;
 
-	if (s->pid > 0) {
+	if (s->started) {
 		if (!wire_put_bye(&fr))
 			send_to(s, MUX_ALL, &fr);
 		pthread_mutex_lock(&s->wmu);
-		if (s->to >= 0)
-			close(s->to);
-		s->to = -1;
+		if (s->step.to >= 0)
+			close(s->step.to);
+		s->step.to = -1;
 		pthread_mutex_unlock(&s->wmu);
-		reap(s, 10);
+		srun_reap(&s->step, 10);
 	}
+	/* srun is gone, so its output ended, and so did the reader. */
 	if (s->have_reader)
 		pthread_join(s->reader, NULL);
-	if (s->have_errthr)
-		pthread_join(s->errthr, NULL);
+	if (s->step.from >= 0)
+		close(s->step.from);
 	for (i = 0; i < s->nag; i++)
 		wire_dec_release(&s->ag[i].dec);
 	for (i = 1; s->mb && i <= l->nslots; i++)
 		pthread_cond_destroy(&s->mb[i].cv);
-	if (s->to >= 0)
-		close(s->to);
-	if (s->from >= 0)
-		close(s->from);
-	if (s->errfd >= 0)
-		close(s->errfd);
 	buf_release(&fr);
 	free(s->ag);
 	free(s->home);
@@ -702,17 +614,13 @@ static unsigned env_count(const char *name)
 	return (unsigned)n;
 }
 
-/* Start srun with pipes for its stdin, stdout and stderr. */
+/* Start the step: one agent per node, on srun's stdin and stdout. */
 static int start_step(struct slurm *s, const struct slurm_conf *c,
 		      const char *self, char *err, size_t errlen)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
 	char nodes[32], tasks[32], jobs[32];
 	char *argv[16];
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	int rc, k = 0;
-	sigset_t none;
 
 	snprintf(nodes, sizeof(nodes), "--nodes=%u", s->nag);
 	snprintf(tasks, sizeof(tasks), "--ntasks=%u", s->nag);
@@ -720,8 +628,11 @@ static int start_step(struct slurm *s, const struct slurm_conf *c,
 	argv[k++] = nodes;
 	argv[k++] = tasks;
 	argv[k++] = (char *)"--ntasks-per-node=1";
+	/* Every task reads all of our frames and keeps its own channel. */
 	argv[k++] = (char *)"--input=all";
+	/* One agent that dies must not end the others. */
 	argv[k++] = (char *)"--kill-on-bad-exit=0";
+	/* All the CPUs the job has on each node, for the agent's jobs. */
 	argv[k++] = (char *)"--whole";
 	argv[k++] = (char *)self;
 	argv[k++] = (char *)"--agent";
@@ -731,47 +642,10 @@ static int start_step(struct slurm *s, const struct slurm_conf *c,
 		argv[k++] = jobs;
 	}
 	argv[k] = NULL;
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
-	    pipe2(ep, O_CLOEXEC)) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot make pipes for srun: %s",
-			 strerror(errno));
-		goto out;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&at, &none);
-	/* Its own process group: Ctrl-C reaches lanes, which ends the
-	 * jobs through the agents, not srun, which would abort the step. */
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETPGROUP);
-	rc = -posix_spawnp(&s->pid, argv[0], &fa, &at, argv, c->envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (rc) {
-		s->pid = 0;
-		snprintf(err, errlen, "cannot run '%s': %s", argv[0],
-			 strerror(-rc));
-		goto out;
-	}
-	s->to = in[1];
-	s->from = out[0];
-	s->errfd = ep[0];
-	in[1] = out[0] = ep[0] = -1;
-out:
-	for (k = 0; k < 2; k++) {
-		if (in[k] >= 0)
-			close(in[k]);
-		if (out[k] >= 0)
-			close(out[k]);
-		if (ep[k] >= 0)
-			close(ep[k]);
-	}
+	s->step.task_ended = task_ended;
+	s->step.ctx = s;
+	rc = srun_start(&s->step, argv, c->envp, err, errlen);
+	s->started = s->step.pid > 0;
 	return rc;
 }
 
@@ -867,8 +741,8 @@ int slurm_launcher_new(struct launcher **out, const struct slurm_conf *c,
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (n < 0) {
 			rc = -errno;
-			snprintf(err, errlen, "cannot find the lanes binary in "
-				 "'/proc/self/exe': %s", strerror(errno));
+			snprintf(err, errlen, "cannot find the lanes binary "
+				 "in '/proc/self/exe': %s", strerror(errno));
 			return rc;
 		}
 		self[n] = '\0';
@@ -878,7 +752,7 @@ int slurm_launcher_new(struct launcher **out, const struct slurm_conf *c,
 	if (!s)
 		return -ENOMEM;
 	s->l.ops = &slurm_ops;
-	s->to = s->from = s->errfd = -1;
+	s->step.to = s->step.from = s->step.errfd = -1;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->wmu, NULL);
@@ -899,10 +773,6 @@ int slurm_launcher_new(struct launcher **out, const struct slurm_conf *c,
 		goto fail;
 	rc = -pthread_create(&s->reader, NULL, reader_main, s);
 	s->have_reader = !rc;
-	if (!rc) {
-		rc = -pthread_create(&s->errthr, NULL, err_main, s);
-		s->have_errthr = !rc;
-	}
 	if (!rc)
 		rc = meet_agents(s, c->per_node, err, errlen);
 	if (rc)

@@ -607,8 +607,8 @@ int wire_dec_next(struct wire_dec *d, struct wire_msg *m)
 	if (rc)
 		return rc;
 	if (r.nul)
-		return fail(d, "%s frame: NUL byte in %s", wire_type_name(type),
-			    r.what);
+		return fail(d, "%s frame: NUL byte in %s",
+			    wire_type_name(type), r.what);
 	if (!r.ok)
 		return fail(d, "%s frame: %s runs past the end of the frame",
 			    wire_type_name(type), r.what);

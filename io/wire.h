@@ -77,7 +77,8 @@ enum {
  */
 struct wire_msg {
 	int type;
-	uint64_t id;			/* JOB STDIN OUT END SIGNAL CREDIT */
+	uint64_t id;			/* JOB STDIN OUT END SIGNAL CREDIT:
+				 * the coordinator's job id */
 	/* HELLO */
 	unsigned version;
 	unsigned slots;
@@ -98,7 +99,7 @@ struct wire_msg {
 	const char *data;
 	size_t len;
 	/* END */
-	int rc;				/* launch_run()'s return value */
+	int rc;				/* what launch_run() returned */
 	int status;			/* as from waitpid() */
 	long pid;
 	int timed_out;
@@ -119,8 +120,9 @@ struct wire_job {
 	double timeout;
 	const struct termseq *termseq;	/* NULL: none */
 	const char *cmdline;
-	char *const *argv;		/* NULL-terminated, at least argv[0] */
-	char *const *env;		/* NULL-terminated additions, or NULL */
+	char *const *argv;		/* NULL-terminated, not empty */
+	char *const *env;		/* additions, NULL-terminated; or
+					 * NULL */
 };
 
 struct wire_end {

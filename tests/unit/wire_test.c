@@ -69,7 +69,8 @@ static int check_stream(struct wire_dec *d, int quiet, int done)
 			     m.termseq.sig[1] == SIGINT &&
 			     m.termseq.wait[0] == 0.2 &&
 			     !strcmp(m.cmdline, "echo \"$X\"") &&
-			     m.argc == 3 && !strcmp(m.argv[2], "echo \"$X\"") &&
+			     m.argc == 3 &&
+			     !strcmp(m.argv[2], "echo \"$X\"") &&
 			     !m.argv[3] && m.nenv == 2 &&
 			     !strcmp(m.env[1], "X=a b") && !m.env[2];
 			break;
