@@ -42,7 +42,7 @@ setup() {
 @test "io/slurm: jobs on n1..n3 through one step of agents" {
 	local unit=$REPO/build/tests/unit/slurm_test
 	[[ -x $unit ]] || skip "build the unit tests first (make units)"
-	run --separate-stderr salloc -Q -N3 "$unit"
+	LANES_SLURM_TEST=1 run --separate-stderr salloc -Q -N3 "$unit"
 	assert_success
 	refute_output -p 'not ok'
 	assert_output -p 'ok 21 - the other nodes go on'

@@ -1,11 +1,13 @@
 /*
  * Unit tests for io/slurm. Outside an allocation: the launcher refuses
  * with a message that says how to get one. Inside one (tests/90-slurm.bats
- * runs this binary under `salloc -N3` on the test cluster), the binary is
- * its own agent (`--agent --mux`, as lanes is) and the tests run jobs
- * across the nodes: distribution, exit status, output through the sink,
- * timeout, a stop signal that leaves no process, and an agent killed mid
- * run whose jobs fail with host_failed while later jobs go elsewhere.
+ * runs this binary with LANES_SLURM_TEST=1 under `salloc -N3` on the test
+ * cluster), the binary is its own agent (`--agent --mux`, as lanes is)
+ * and the tests run jobs across the nodes: distribution, exit status,
+ * output through the sink, timeout, a stop signal that leaves no
+ * process, an agent killed mid run whose jobs fail with host_failed
+ * while later jobs go elsewhere, and an agent dropped for a malformed
+ * frame.
  */
 #include "agentd.h"
 #include "slurm.h"
@@ -273,10 +275,13 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--agent"))
 		return agent_role();
-	if (getenv("SLURM_JOB_ID")) {
+	/* Only tests/90-slurm.bats runs jobs, on its own test cluster: a
+	 * `make test` that happens to run inside some allocation must not. */
+	if (getenv("LANES_SLURM_TEST") && getenv("SLURM_JOB_ID")) {
 		in_allocation();
 		return tap_done();
 	}
+	unsetenv("SLURM_JOB_ID");
 	CHECK_INT(slurm_launcher_new(&l, &c, err, sizeof(err)), -ENOENT,
 		  "outside an allocation: -ENOENT");
 	CHECK(strstr(err, "salloc -N 3 lanes --slurm"), err);
