@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "capture.h"
 #include "job.h"
 #include "opts.h"
 #include "out.h"
@@ -60,7 +61,8 @@ void outpol_decide(struct outpol *p, const struct opts *o);
 
 /* Per slot, touched only by the worker that owns the slot. */
 struct emit_slot {
-	struct buf line[2];		/* --line-buffer: partial lines */
+	struct capture line[2];		/* --line-buffer: partial lines,
+					 * spilled to --tmpdir when long */
 	struct out_tagger tagger[2];
 };
 

@@ -74,6 +74,7 @@ struct run {
 	int joblog_fd;		/* -1 without --joblog */
 	int results_fd;		/* -1 without --results */
 	struct progress *progress;
+	struct fetch *fetch;	/* --download: the run's transfers, or NULL */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stopping changed; for timed waits */
@@ -90,6 +91,9 @@ struct run {
 	int halt_status;	/* under mu */
 	double next_start;	/* under mu: --delay */
 	unsigned long long nturns;	/* under mu: jobs given a turn */
+	unsigned nrunning;	/* under mu: jobs inside launch_run() */
+	unsigned cap;		/* under mu: at most this many at once */
+	int cap_said;		/* under mu: the lower cap was announced */
 	unsigned long long next_turn;	/* under mu: whose start is next */
 };
 
@@ -105,7 +109,12 @@ void run_stop(struct run *r, int cause, int sig)
 		launch_signal(r->launcher, sig);
 	pool_cancel(r->pool);
 	if (r->o->download)
-		fetch_stop();
+		fetch_stop(r->fetch);
+}
+
+void run_pause(struct run *r, int stop)
+{
+	launch_signal(r->launcher, stop ? SIGSTOP : SIGCONT);
 }
 
 /*
@@ -143,22 +152,11 @@ static int stopping(struct run *r)
 	return st;
 }
 
-/* Sleep on r->cv until the monotonic time t or a stop; r->mu held. */
+/* Sleep on r->cv until clock_now() reaches t or a stop; r->mu held. */
 static void wait_until(struct run *r, double t)
 {
-	struct timespec ts;
-	double now = clock_now();
-
-	if (t <= now)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (t - now);
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L)
-		ts.tv_nsec = 999999999L;
 	while (!r->stopping &&
-	       pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+	       clock_timedwait(&r->cv, &r->mu, t) != ETIMEDOUT)
 		;
 }
 
@@ -242,6 +240,46 @@ static void job_ended(struct job *j, const struct launch_result *res)
 	}
 }
 
+/*
+ * Run a job on the launcher, within the number of jobs this machine has
+ * shown it can hold. A start that fails for want of descriptors or
+ * processes while other jobs run is not the job's fault: the limit drops
+ * to the jobs running now (said once), and the job waits for one of them
+ * to end and tries again. Only a job that cannot start while nothing
+ * else runs fails.
+ */
+static int launch(struct run *r, const struct launch_job *lj,
+		  struct launch_result *res)
+{
+	int rc;
+
+	for (;;) {
+		unsigned others;
+
+		pthread_mutex_lock(&r->mu);
+		while (!r->stopping && r->nrunning >= r->cap)
+			pthread_cond_wait(&r->cv, &r->mu);
+		r->nrunning++;
+		pthread_mutex_unlock(&r->mu);
+		rc = launch_run(r->launcher, lj, res);
+		pthread_mutex_lock(&r->mu);
+		others = --r->nrunning;
+		pthread_cond_broadcast(&r->cv);
+		if (!rc || !spawn_transient(rc) || !others || r->stopping) {
+			pthread_mutex_unlock(&r->mu);
+			return rc;
+		}
+		if (others < r->cap) {
+			r->cap = others;
+			if (!r->cap_said++)
+				error("cannot start more jobs (%s): running at "
+				      "most %u at once from now on", res->msg,
+				      others);
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+}
+
 static void run_job(struct run *r, struct job *j, struct slot *s)
 {
 	const struct opts *o = r->o;
@@ -304,7 +342,7 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	lj.sink = emit_sink;
 	lj.ctx = &ec;
 	j->ran = 1;
-	rc = launch_run(r->launcher, &lj, &res);
+	rc = launch(r, &lj, &res);
 	snprintf(j->host, sizeof(j->host), "%s", res.host ? res.host : "");
 	if (rc) {
 		j->ran = 0;
@@ -418,7 +456,7 @@ static void run_fetch(struct run *r, struct job *j, struct slot *s)
 			return;
 	}
 	j->ran = 1;
-	fetch_job(&s->fetch, j->args, j->nargs, j->seq, &res);
+	fetch_job(r->fetch, &s->fetch, j->args, j->nargs, j->seq, &res);
 	buf_addch(&res.line, '\n');
 	emit_print(&r->emit, j, res.line.p, res.line.len);
 	if (res.failed) {
@@ -471,7 +509,7 @@ static void job_finished(struct run *r, struct job *j)
 		return;
 	pool_cancel(r->pool);
 	if (r->o->download)
-		fetch_stop();
+		fetch_stop(r->fetch);
 	if (h->when == HALT_NOW)
 		terminate_all(r);
 }
@@ -605,7 +643,7 @@ static void counts(void *ctx, struct progress_counts *c)
 	c->total = r->total && r->total < r->nsubmitted ? r->nsubmitted
 							 : r->total;
 	pthread_mutex_unlock(&r->mu);
-	c->bytes = r->o->download ? fetch_bytes() : 0;
+	c->bytes = r->o->download ? fetch_bytes(r->fetch) : 0;
 }
 
 /* Everything run_new() sets up but the pool and the threads. */
@@ -626,6 +664,7 @@ static void release(struct run *r)
 	launch_free(r->launcher);
 	free(r->slots);
 	free(r->env);
+	fetch_teardown(r->fetch);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
@@ -638,13 +677,9 @@ static int open_reports(struct run *r, char *err, size_t errlen)
 	int rc, resuming = o->resume || o->resume_failed || o->retry_failed;
 
 	if (resuming) {
+		/* opts_validate() made sure --joblog names a file. */
 		const char *path = o->joblog;
 
-		if (!path || !strcmp(path, "-")) {
-			snprintf(err, errlen, "--resume, --resume-failed and "
-				 "--retry-failed need --joblog FILE");
-			return -EINVAL;
-		}
 		if (path[0] == '+')
 			path++;
 		rc = joblog_load(&r->resume, path);
@@ -698,7 +733,6 @@ static int start_progress(struct run *r)
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	    const struct tmpl *tagstring, char *err, size_t errlen)
 {
-	pthread_condattr_t ca;
 	struct run *r;
 	size_t window;
 	int rc;
@@ -715,11 +749,17 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (o->use_shell_env && getenv("SHELL") && *getenv("SHELL"))
 		r->shell = getenv("SHELL");
 	r->want_cmdline = o->joblog || o->json;
+	r->cap = o->jobs;
+	/* libcurl must be set up before any thread exists. */
+	if (o->download) {
+		rc = fetch_setup(&r->fetch, o, err, errlen);
+		if (rc) {
+			free(r);
+			return rc;
+		}
+	}
 	pthread_mutex_init(&r->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	clock_cond_init(&r->cv);
 	r->slots = calloc(o->jobs + 1, sizeof(*r->slots));
 	rc = r->slots ? env_setup(r) : -ENOMEM;
 	if (!rc)

@@ -96,9 +96,13 @@ static int local_run(struct launcher *l, const struct launch_job *j,
 	if (j->slot < 1 || j->slot > l->nslots)
 		return -EINVAL;
 	rc = check_size(lc, j, res);
-	if (!rc)
-		rc = spawn_start(&pr, j->argv, j->envp, j->stdin_fd,
-				 j->capture ? SPAWN_CAPTURE : 0);
+	if (rc)
+		return rc;
+	rc = spawn_start(&pr, j->argv, j->envp, j->stdin_fd,
+			 j->capture ? SPAWN_CAPTURE : 0);
+	if (rc && spawn_transient(rc))
+		snprintf(res->msg, sizeof(res->msg), "%s: %s", pr.failed,
+			 strerror(-rc));
 	if (rc)
 		return rc;
 	res->pid = pr.pid;
@@ -132,7 +136,7 @@ static unsigned local_signal(struct launcher *l, int sig)
 	unsigned i, n = 0;
 
 	pthread_mutex_lock(&lc->mu);
-	if (sig)
+	if (sig && sig != SIGSTOP && sig != SIGCONT && sig != SIGTSTP)
 		lc->killsig = sig;
 	for (i = 1; i <= l->nslots; i++)
 		if (lc->pgid[i] > 0) {

@@ -15,16 +15,19 @@
  *      output into the sink until the job ended, applies the timeout with
  *      the --termseq walk, and fills the struct launch_result.
  *   3. From any thread at any time: launch_signal() sends a signal to
- *      every job running now and, once sig is not 0, to every job that
- *      starts afterwards (a stop that raced with a spawn must not miss
- *      it); launch_running() counts running jobs.
+ *      every job running now and, for a signal that ends jobs (not 0,
+ *      SIGSTOP, SIGTSTP or SIGCONT), to every job that starts afterwards
+ *      (a stop that raced with a spawn must not miss it);
+ *      launch_running() counts running jobs.
  *   4. launch_free() once no worker is inside launch_run().
  *
  * Thread-safety: launch_run() from many workers at once, one job per slot;
  * launch_signal() and launch_running() from any thread.
  * Errors: launch_run() returns 0 once a job ran (whatever its exit status)
  * and -errno when it could not start it, with res->msg saying why where
- * errno alone does not. Nothing is printed.
+ * errno alone does not. A start that failed for want of descriptors or
+ * processes (spawn_transient()) may work once another job has ended; the
+ * caller decides whether to wait and try again. Nothing is printed.
  */
 #ifndef LANES_LAUNCH_H
 #define LANES_LAUNCH_H
