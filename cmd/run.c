@@ -731,15 +731,19 @@ static int start_progress(struct run *r)
 }
 
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
-	    const struct tmpl *tagstring, char *err, size_t errlen)
+	    const struct tmpl *tagstring, struct launcher *launcher,
+	    char *err, size_t errlen)
 {
 	struct run *r;
 	size_t window;
 	int rc;
 
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		launch_free(launcher);
 		return -ENOMEM;
+	}
+	r->launcher = launcher;
 	r->o = o;
 	r->t = t;
 	r->joblog_fd = -1;
@@ -754,6 +758,7 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (o->download) {
 		rc = fetch_setup(&r->fetch, o, err, errlen);
 		if (rc) {
+			launch_free(launcher);
 			free(r);
 			return rc;
 		}
@@ -767,7 +772,7 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (!rc)
 		rc = emit_init(&r->emit, o, tagstring, r->joblog_fd,
 			       r->results_fd, stdout_failed, r);
-	if (!rc)
+	if (!rc && !r->launcher)
 		rc = launch_local_new(&r->launcher, o->jobs,
 				      sysconf(_SC_ARG_MAX));
 	if (rc)

@@ -719,6 +719,7 @@ int slurm_launcher_new(struct launcher **out, const struct slurm_conf *c,
 	const char *me = c->self;
 	ssize_t n;
 	unsigned nodes;
+	sigset_t all, old;
 	int rc;
 
 	err[0] = '\0';
@@ -771,7 +772,11 @@ int slurm_launcher_new(struct launcher **out, const struct slurm_conf *c,
 	rc = start_step(s, c, me, err, errlen);
 	if (rc)
 		goto fail;
+	/* The reader takes no signal: lanes has one thread for them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = -pthread_create(&s->reader, NULL, reader_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	s->have_reader = !rc;
 	if (!rc)
 		rc = meet_agents(s, c->per_node, err, errlen);

@@ -90,7 +90,7 @@ int srun_start(struct srun *r, char *const argv[], char *const envp[],
 	posix_spawnattr_t at;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	int rc, k;
-	sigset_t none;
+	sigset_t none, all, old;
 
 	r->pid = 0;
 	r->to = r->from = r->errfd = -1;
@@ -125,7 +125,11 @@ int srun_start(struct srun *r, char *const argv[], char *const envp[],
 	r->from = out[0];
 	r->errfd = ep[0];
 	in[1] = out[0] = ep[0] = -1;
+	/* The thread takes no signal: lanes has one thread for them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = -pthread_create(&r->errthr, NULL, err_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	r->have_errthr = !rc;
 	if (rc)
 		snprintf(err, errlen, "cannot start a thread: %s",
