@@ -147,3 +147,14 @@ setup() {
 	assert_line -n 2 "job 2: signal 15 timed out / out '' / err ''"
 	assert_line -n 3 'agent exit: 0'
 }
+
+# bats test_tags=slow
+@test "--slurm: the job log's Host and the JSON node are the node" {
+	run --separate-stderr salloc -Q -N3 "$LANES" --slurm -j1 \
+		--joblog "$T/log" --json 'echo {}' ::: a b c
+	assert_success
+	assert_equal "$(grep -o '"node":"n[123]"' <<<"$output" | sort |
+		tr '\n' ' ')" '"node":"n1" "node":"n2" "node":"n3" '
+	assert_equal "$(tail -n +2 "$T/log" | cut -f2 | sort | tr '\n' ' ')" \
+		"n1 n2 n3 "
+}

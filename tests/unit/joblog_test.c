@@ -34,6 +34,7 @@ static const char *fmt(unsigned long long seq, double start, double rt,
 	e.signal = sig;
 	e.cmd = cmd;
 	e.cmdlen = strlen(cmd);
+	e.host = NULL;
 	buf_reset(&b);
 	if (joblog_format(&b, &e) != 0)
 		return "(error)";
@@ -90,7 +91,7 @@ static void test_format(void)
 	/* Appending keeps what was there. */
 	buf_addstr(&b, "before\n");
 	{
-		struct joblog_entry e = { 7, 0, 0, 0, 0, 0, "z", 1 };
+		struct joblog_entry e = { 7, 0, 0, 0, 0, 0, "z", 1, NULL };
 
 		CHECK(joblog_format(&b, &e) == 0, "format appends");
 	}
@@ -117,7 +118,7 @@ static void test_round_trip(void)
 		struct joblog_entry w = {
 			i + 1, 1700000000.125 + (double)i, 0.5 * (double)i,
 			i * 10, (int)i - 1, (int)i % 3, cmds[i],
-			strlen(cmds[i]),
+			strlen(cmds[i]), NULL,
 		};
 
 		joblog_format(&b, &w);
