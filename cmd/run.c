@@ -345,7 +345,8 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	rc = launch(r, &lj, &res);
 	snprintf(j->host, sizeof(j->host), "%s", res.host ? res.host : "");
 	if (rc) {
-		j->ran = 0;
+		/* A job whose node failed under it did run: log it. */
+		j->ran = res.host_failed;
 		start_failed(j, rc, lj.argv[0], &res);
 		goto out;
 	}

@@ -215,6 +215,15 @@ static void *slot_main(void *arg)
 		e.timed_out = res.timed_out;
 		e.stopped = res.stopped;
 		e.msg = res.msg;
+		/* A job ended because the agent is going away (its step was
+		 * cancelled, its coordinator vanished) did not finish, even
+		 * if a shell in it still exited 0: say so. */
+		pthread_mutex_lock(&a->mu);
+		if (a->dying) {
+			e.stopped = 1;
+			e.msg = "the agent ended it as it stopped";
+		}
+		pthread_mutex_unlock(&a->mu);
 		rc = wire_put_end(&s->fr, &e);
 		free(s->block);
 		s->block = NULL;

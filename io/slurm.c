@@ -505,6 +505,12 @@ static int slurm_run(struct launcher *l, const struct launch_job *j,
 	}
 	if (rc) {
 		;	/* never sent */
+	} else if (b->ended && b->stopped && !sinkfail) {
+		/* The agent ended it on its way out: the node failed. */
+		rc = -EHOSTDOWN;
+		res->host_failed = 1;
+		snprintf(res->msg, sizeof(res->msg), "node %.60s failed: %.180s",
+			 ag->node, b->msg);
 	} else if (b->ended) {
 		rc = b->rc;
 		res->status = b->status;

@@ -158,3 +158,23 @@ setup() {
 	assert_equal "$(tail -n +2 "$T/log" | cut -f2 | sort | tr '\n' ' ')" \
 		"n1 n2 n3 "
 }
+
+# bats test_tags=slow
+@test "--slurm: scancel of the allocation ends every job on every node" {
+	# wait $!: a bare wait returns 0 whatever killed the sleep.
+	salloc -Q -N3 -n6 "$LANES" --slurm -j2 --joblog "$T/log" \
+		": {}; sleep 60 & echo \$! >$T/pid{}; wait \$!" ::: 1 2 3 4 5 6 \
+		>"$T/out" 2>"$T/err" 3>&- &
+	local pid=$! rc=0
+	wait_for "$T"/pid{1,2,3,4,5,6}
+	scancel "$(squeue -h -o %i)"
+	wait "$pid" || rc=$?
+	# salloc's own status after a revoked allocation varies; lanes'
+	# view is in the log.
+	[ "$rc" -ne 0 ]
+	assert_gone "$T"/pid{1,2,3,4,5,6}
+	# Every job failed, with the node named, and is in the log.
+	run grep -c 'lanes: job [1-6]: node n[123] failed: ' "$T/err"
+	assert_output 6
+	assert_equal "$(awk -F'\t' 'NR > 1 && ($7 || $8)' "$T/log" | wc -l)" 6
+}
