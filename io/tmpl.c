@@ -60,7 +60,7 @@ struct seg {
 struct word {
 	size_t sep_off, sep_len;	/* the blanks before it, as written */
 	size_t first, nsegs;		/* its segments in t->segs */
-	int multi;			/* it has a SEG_ALL */
+	int multi;			/* how many SEG_ALL it has */
 	int only_multi;			/* it has nothing else */
 };
 
@@ -333,7 +333,7 @@ static size_t scan_word(struct parse *ps, size_t i, size_t end, int split,
 	w->only_multi = 1;
 	for (k = w->first; k < ps->nsegs; k++) {
 		if (t->segs[k].kind == SEG_ALL)
-			w->multi = 1;
+			w->multi++;
 		else
 			w->only_multi = 0;
 	}
@@ -546,6 +546,11 @@ int tmpl_is_shell(const struct tmpl *t)
 	return t->shell;
 }
 
+int tmpl_may_be_shell(const struct tmpl *t)
+{
+	return t->shell || t->twin;
+}
+
 /* ---- Shell mode --------------------------------------------------- */
 
 /*
@@ -586,7 +591,10 @@ static void sink_val(struct sink *s, const char *p, size_t n)
 	}
 	for (q = p; q < end && (q = memchr(q, '\'', (size_t)(end - q))); q++)
 		quotes++;
-	s->n += n + 2 + 3 * quotes;
+	/* At its longest, plus the blank that may separate it from the
+	 * next value: without it, -m/-X, which add up one value at a time,
+	 * would miss one byte per value after the first. */
+	s->n += n + 3 + 3 * quotes;
 }
 
 /* One word; with only set, every multi-valued segment uses that alone. */
@@ -671,6 +679,7 @@ struct out {
 	size_t argc;
 	size_t bytes;
 	size_t start;	/* where the current word began */
+	int estimate;	/* for tmpl_size(), see direct_word() */
 };
 
 static void out_add(struct out *o, const char *p, size_t n)
@@ -734,6 +743,16 @@ static void direct_word(const struct tmpl *t, struct out *o,
 			break;
 		}
 	}
+	/*
+	 * -m/-X add up the sizes of single values, each time minus the
+	 * size with none, but a word like "x{}y" ends once however many
+	 * values split it: without this, each value after the first
+	 * would miss its terminator, once per multi-valued segment. A
+	 * word made only of those vanishes with no values, so the size
+	 * with none holds none of its terminators and one fewer will do.
+	 */
+	if (o->estimate && !only && v->nargs)
+		o->bytes += (size_t)w->multi - (w->only_multi ? 1 : 0);
 	out_end(o);
 }
 
@@ -875,7 +894,18 @@ size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 		return s.n + 1 + SH_OVERHEAD;
 	}
 	memset(&o, 0, sizeof o);
+	o.estimate = 1;
 	direct_all(t, &o, &v);
+	/* With a program name taken from an argument, tmpl_expand() may run
+	 * the shell twin instead, whose quoted form can be several times
+	 * longer; which one runs depends on the first value, which -m and
+	 * -X do not know when they add a tuple. So count the longer. */
+	if (t->twin) {
+		size_t sh = tmpl_size(t->twin, args, nargs);
+
+		if (sh > o.bytes)
+			return sh;
+	}
 	return o.bytes;
 }
 

@@ -131,6 +131,13 @@ void tmpl_free(struct tmpl *t);
 int tmpl_has_replstr(const struct tmpl *t);
 /* 1 if the template runs through the shell. */
 int tmpl_is_shell(const struct tmpl *t);
+/*
+ * 1 if some expansion may run through the shell: the template does, or
+ * its program name comes from an argument that may turn out to need the
+ * shell. Then the whole command can be one argument of sh -c, which the
+ * kernel bounds more tightly than an argv (MAX_ARG_STRLEN).
+ */
+int tmpl_may_be_shell(const struct tmpl *t);
 
 /*
  * Expand for one job into cmd (which the function initialises; release it
@@ -149,8 +156,12 @@ void tmpl_cmd_release(struct tmpl_cmd *cmd);
  * by -X/-m to fill a command line. seq and slot are taken as 20 digits.
  * In shell mode it adds 32 bytes for the shell's path and "-c", and counts
  * each quoted value at its longest (2 + 3 per single quote more than its
- * length), so the result is never below the real size and rarely far
- * above it. Cost: one pass over the arguments, no allocation.
+ * length) plus one for the blank that may follow it, so the result is
+ * never below the real size, also when -m/-X add up the sizes of single
+ * values (size(args) - size(none) each), and rarely far above it. When the first word holds a replacement string, so that a
+ * job may run in shell mode after all ("cd", "FOO=1" as the program), it
+ * is the larger of the two sizes. Cost: one pass over the arguments (two
+ * in that case), no allocation.
  */
 size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 		 size_t nargs);

@@ -624,15 +624,82 @@ static void test_size(void)
 		CHECK(r.size >= r.real, name);
 		snprintf(name, sizeof name, "size close (flags %d)", flags[i]);
 		CHECK(r.size <= r.real + 64, name);
+		/* "x{}y" ends once however many values split it; the
+		 * estimate counts one more for -m/-X to add up (below). */
 		if (!(flags[i] & TMPL_SHELL))
-			CHECK_INT(r.size, r.real, "size exact in direct mode");
+			CHECK_INT(r.size, r.real +
+				  (flags[i] & TMPL_CONTEXT ? 0 : 1),
+				  "size exact in direct mode, but x{}y");
 	}
+	r = *run(LIST("echo", "{}"), 0, NULL, LIST("a/b c", "it's", ""));
+	CHECK_INT(r.size, r.real, "size exact in direct mode for {}");
 	r = *run(LIST("echo", "{#}", "{%}"), 0, NULL, NONE);
 	CHECK_INT(r.size, 5 + 21 + 21, "seq and slot count as 20 digits");
 	r = *run(LIST("echo"), 0, NULL, LIST("abc", "de"));
 	CHECK_INT(r.size, 5 + 4 + 3, "appended arguments counted");
 	r = *run(LIST("echo"), TMPL_SHELL, NULL, LIST("abc", "de"));
 	CHECK(r.size >= strlen("echo abc de") + 1, "shell size counts string");
+}
+
+/*
+ * The size of words for args, added up value by value as -m/-X do
+ * (cmd/input.c): size(none) + the sum of size(value) - size(none).
+ */
+static size_t summed_size(const char **w, size_t nw, int flags,
+			  const struct tmpl_arg *args, size_t nargs)
+{
+	struct tmpl *t = NULL;
+	char err[128];
+	size_t base, sum = 0;
+
+	if (tmpl_parse(&t, (char *const *)w, nw, NULL, flags, err,
+		       sizeof err))
+		return 0;
+	base = sum = tmpl_size(t, NULL, 0);
+	for (size_t i = 0; i < nargs; i++)
+		sum += tmpl_size(t, args + i, 1) - base;
+	tmpl_free(t);
+	return sum;
+}
+
+/* Issue 12: the size must be that of what runs, however it is added up. */
+static void test_size_adds_up(void)
+{
+	static const char *vals[31];
+	const struct tmpl_arg *a;
+	struct res r;
+	char name[80];
+	size_t i;
+	static const struct {
+		const char *w;
+		int flags;
+	} cases[] = {
+		{ "{} ", 0 },		/* the first value is the program */
+		{ "{}", TMPL_SHELL },
+		{ "{}x", TMPL_SHELL | TMPL_CONTEXT },
+		{ "echo x{}y", 0 },
+		{ "echo x{}y{.}", 0 },
+		{ "echo {}{.}", 0 },
+		{ "echo x{}y", TMPL_SHELL },
+	};
+
+	/* (echo cd; yes "''''''''''" | head -30) | lanes -m '{} ' */
+	vals[0] = "cd";
+	for (i = 1; i < 31; i++)
+		vals[i] = "''''''''''";
+	r = *run(LIST("{} "), 0, NULL, vals, 31);
+	CHECK(r.rc == 0 && !r.direct, "cd as the program runs in the shell");
+	CHECK(r.size >= r.real, "size of a shell program counts the quotes");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *w = cases[i].w;
+
+		r = *run(&w, 1, cases[i].flags, NULL, vals, 31);
+		snprintf(name, sizeof name, "value by value >= real: '%s' %d",
+			 w, cases[i].flags);
+		a = mkargs(vals, 31);
+		CHECK(summed_size(&w, 1, cases[i].flags, a, 31) >= r.real,
+		      name);
+	}
 }
 
 /* Bytes 1..255 survive the shell: printf %s {} prints them back. */
@@ -758,6 +825,7 @@ int main(void)
 	test_raw();
 	test_errors();
 	test_size();
+	test_size_adds_up();
 	test_round_trip();
 	test_equivalence();
 	return tap_done();
