@@ -574,27 +574,55 @@ static void sink_put(struct sink *s, const char *p, size_t n)
 		s->n += n;
 }
 
-static void sink_val(struct sink *s, const char *p, size_t n)
+/*
+ * The most bytes a value takes in a shell command: quoted at its longest,
+ * plus the blank that may separate it from the next value (without it,
+ * -m/-X, which add up one value at a time, would miss one byte per value
+ * after the first).
+ */
+static size_t quoted_max(const char *p, size_t n)
 {
 	const char *q, *end = p + n;
 	size_t quotes = 0;
 
+	for (q = p; q < end && (q = memchr(q, '\'', (size_t)(end - q))); q++)
+		quotes++;
+	return n + 3 + 3 * quotes;
+}
+
+static void sink_val(struct sink *s, const char *p, size_t n)
+{
 	if (!s->quote) {
 		sink_put(s, p, n);
 		return;
 	}
 	if (s->err)
 		return;
-	if (s->b) {
+	if (s->b)
 		s->err = quote_shell(s->b, p, n);
-		return;
+	else
+		s->n += quoted_max(p, n);
+}
+
+/*
+ * For tmpl_size(): the longest value a positional segment can take among
+ * the arguments, quoted at its longest if quote. -m/-X add up the size of
+ * each value alone, so {2} is counted with each; which one turns out to
+ * be the second, or the last for {-1}, is not known yet.
+ */
+static size_t pos_longest(const struct vals *v, const struct seg *g,
+			  int quote)
+{
+	size_t best = quote ? quoted_max("", 0) : 0, i, n, len;
+	const char *p;
+
+	for (i = 0; i < v->nargs; i++) {
+		modify(&v->args[i], g->mod, &p, &n);
+		len = quote ? quoted_max(p, n) : n;
+		if (len > best)
+			best = len;
 	}
-	for (q = p; q < end && (q = memchr(q, '\'', (size_t)(end - q))); q++)
-		quotes++;
-	/* At its longest, plus the blank that may separate it from the
-	 * next value: without it, -m/-X, which add up one value at a time,
-	 * would miss one byte per value after the first. */
-	s->n += n + 3 + 3 * quotes;
+	return best;
 }
 
 /* One word; with only set, every multi-valued segment uses that alone. */
@@ -613,6 +641,10 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 			sink_put(s, t->text + g->sh_off, g->sh_len);
 			break;
 		case SEG_POS:
+			if (!s->b) {
+				s->n += pos_longest(v, g, s->quote);
+				break;
+			}
 			pos_value(v, g, &p, &n);
 			sink_val(s, p, n);
 			break;
@@ -717,6 +749,10 @@ static void direct_word(const struct tmpl *t, struct out *o,
 			out_add(o, t->text + g->off, g->len);
 			break;
 		case SEG_POS:
+			if (o->estimate) {
+				o->bytes += pos_longest(v, g, 0);
+				break;
+			}
 			pos_value(v, g, &p, &n);
 			out_add(o, p, n);
 			break;

@@ -153,15 +153,22 @@ void tmpl_cmd_release(struct tmpl_cmd *cmd);
 /*
  * The size in bytes the expanded command would occupy on the kernel's
  * argument list (sum of strlen+1 over argv, or of the sh -c string), used
- * by -X/-m to fill a command line. seq and slot are taken as 20 digits.
- * In shell mode it adds 32 bytes for the shell's path and "-c", and counts
- * each quoted value at its longest (2 + 3 per single quote more than its
- * length) plus one for the blank that may follow it, so the result is
- * never below the real size, also when -m/-X add up the sizes of single
- * values (size(args) - size(none) each), and rarely far above it. When the first word holds a replacement string, so that a
- * job may run in shell mode after all ("cd", "FOO=1" as the program), it
- * is the larger of the two sizes. Cost: one pass over the arguments (two
- * in that case), no allocation.
+ * by -X/-m to fill a command line. It is never below the real size, also
+ * when -m/-X add it up value by value (size(none) plus, for each value,
+ * size(value) - size(none)), and rarely far above it:
+ *   - seq and slot are taken as 20 digits;
+ *   - in shell mode it adds 32 bytes for the shell's path and "-c", and
+ *     counts each quoted value at its longest (2 + 3 per single quote
+ *     more than its length) plus one for the blank that may follow it;
+ *   - a word that several values split ("x{}y") counts one terminator
+ *     more per value;
+ *   - a positional replacement string ({2}, {-1}) counts as the longest
+ *     value it could take among args: added up value by value, that is
+ *     every value (far above, never below);
+ *   - when the first word holds a replacement string, so that a job may
+ *     run in shell mode after all ("cd", "FOO=1" as the program), it is
+ *     the larger of the direct and the shell size.
+ * Cost: a pass over the arguments per replacement string, no allocation.
  */
 size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 		 size_t nargs);

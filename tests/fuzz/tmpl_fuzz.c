@@ -122,14 +122,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			nargs++;
 		}
 	}
-	for (i = 0; i < nargs; i++)
-		if (memchr(args[i].p, 2, args[i].len))
-			has_nul = 1;
-	/* 0x02 in an argument stands for a NUL byte. */
-	for (i = 0; i < nargs; i++)
+	/* 0x02 in an argument stands for a NUL byte (a NUL is one too). */
+	for (i = 0; i < nargs; i++) {
 		for (n = 0; n < args[i].len; n++)
 			if (args[i].p[n] == 2)
 				((char *)args[i].p)[n] = '\0';
+		if (memchr(args[i].p, '\0', args[i].len))
+			has_nul = 1;
+	}
 
 	rc = tmpl_parse(&t, words, nwords, rs, flags, err, sizeof err);
 	if (rc) {

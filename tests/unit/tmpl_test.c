@@ -626,11 +626,16 @@ static void test_size(void)
 		CHECK(r.size <= r.real + 64, name);
 		/* "x{}y" ends once however many values split it; the
 		 * estimate counts one more for -m/-X to add up (below). */
+		r = *run(LIST("echo", "x{}y", "{1}"), flags[i], NULL,
+			 LIST("a/b c", "it's", "", "d.e"));
 		if (!(flags[i] & TMPL_SHELL))
 			CHECK_INT(r.size, r.real +
 				  (flags[i] & TMPL_CONTEXT ? 0 : 1),
 				  "size exact in direct mode, but x{}y");
 	}
+	/* {1} counts as the longest value it could be. */
+	r = *run(LIST("echo", "{1}"), 0, NULL, LIST("ab", "cdef"));
+	CHECK_INT(r.size, 5 + 5, "a positional counts as the longest");
 	r = *run(LIST("echo", "{}"), 0, NULL, LIST("a/b c", "it's", ""));
 	CHECK_INT(r.size, r.real, "size exact in direct mode for {}");
 	r = *run(LIST("echo", "{#}", "{%}"), 0, NULL, NONE);
@@ -681,6 +686,10 @@ static void test_size_adds_up(void)
 		{ "echo x{}y{.}", 0 },
 		{ "echo {}{.}", 0 },
 		{ "echo x{}y", TMPL_SHELL },
+		{ "echo {2}", TMPL_CONTEXT },
+		{ "echo {-2/}", 0 },
+		{ "echo {1} {-1/} {}", 0 },
+		{ "{2} {}", TMPL_SHELL },
 	};
 
 	/* (echo cd; yes "''''''''''" | head -30) | lanes -m '{} ' */
