@@ -138,7 +138,8 @@ clean:
 # Keep unit test objects between runs.
 .SECONDARY:
 
-.PHONY: all units fuzz fuzz-replay test asan tsan deps print-deps install uninstall clean
+.PHONY: all units fuzz fuzz-replay test asan tsan deps print-deps install \
+	uninstall clean
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_BIN:=.d)
 -include $(FUZZ_SRC:%.c=$(BUILD)/%.d) $(BUILD)/tests/fuzz/replay.d

@@ -28,23 +28,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 } while (0)
 
 /*
- * Take bytes off the front of an input: fuzz_byte() returns 0 once it is
- * used up, so a target never reads past the end whatever the input.
- */
-struct fuzz_in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static inline unsigned fuzz_byte(struct fuzz_in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-/*
  * The words a POSIX shell reads from s[0..n), for command lines whose
  * only syntax is what quote_shell() writes: blanks (space, tab, newline)
  * between words, '...' quoting and backslash escapes outside quotes.
