@@ -71,6 +71,8 @@ struct tmpl {
 	int context;		/* TMPL_CONTEXT, not raw */
 	int has_repl;		/* the user wrote a replacement string */
 	int numbers;		/* {#} or {%} appear */
+	size_t npos_once;	/* positional segments expanded once */
+	size_t npos_each;	/* those repeated per value (-X) */
 	char *text;		/* every literal, plus quoted copies */
 	struct seg *segs;
 	struct word *words;
@@ -500,6 +502,17 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 			goto out;
 	}
 
+	for (k = 0; k < t->nwords; k++) {
+		w = &t->words[k];
+		for (i = w->first; i < w->first + w->nsegs; i++) {
+			if (t->segs[i].kind != SEG_POS)
+				continue;
+			if (t->context && w->multi)
+				t->npos_each++;
+			else
+				t->npos_once++;
+		}
+	}
 	t->text = buf_detach(&text, NULL);
 	if (!t->text) {
 		rc = -ENOMEM;
@@ -561,6 +574,7 @@ struct sink {
 	struct buf *b;
 	size_t n;
 	int quote;
+	int nopos;	/* count no positional value, see tmpl_fill_add() */
 	int err;
 };
 
@@ -604,25 +618,11 @@ static void sink_val(struct sink *s, const char *p, size_t n)
 		s->n += quoted_max(p, n);
 }
 
-/*
- * For tmpl_size(): the longest value a positional segment can take among
- * the arguments, quoted at its longest if quote. -m/-X add up the size of
- * each value alone, so {2} is counted with each; which one turns out to
- * be the second, or the last for {-1}, is not known yet.
- */
-static size_t pos_longest(const struct vals *v, const struct seg *g,
-			  int quote)
+/* The blank between two values, which quoted_max() counts already. */
+static void sink_blank(struct sink *s)
 {
-	size_t best = quote ? quoted_max("", 0) : 0, i, n, len;
-	const char *p;
-
-	for (i = 0; i < v->nargs; i++) {
-		modify(&v->args[i], g->mod, &p, &n);
-		len = quote ? quoted_max(p, n) : n;
-		if (len > best)
-			best = len;
-	}
-	return best;
+	if (s->b || !s->quote)
+		sink_put(s, " ", 1);
 }
 
 /* One word; with only set, every multi-valued segment uses that alone. */
@@ -641,10 +641,8 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 			sink_put(s, t->text + g->sh_off, g->sh_len);
 			break;
 		case SEG_POS:
-			if (!s->b) {
-				s->n += pos_longest(v, g, s->quote);
+			if (s->nopos)
 				break;
-			}
 			pos_value(v, g, &p, &n);
 			sink_val(s, p, n);
 			break;
@@ -662,7 +660,7 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 			}
 			for (i = 0; i < v->nargs; i++) {
 				if (i)
-					sink_put(s, " ", 1);
+					sink_blank(s);
 				modify(&v->args[i], g->mod, &p, &n);
 				sink_val(s, p, n);
 			}
@@ -688,7 +686,7 @@ static void shell_all(const struct tmpl *t, struct sink *s,
 		if (w->multi && t->context) {
 			for (i = 0; i < v->nargs; i++) {
 				if (i)
-					sink_put(s, " ", 1);
+					sink_blank(s);
 				shell_word(t, s, w, v, &v->args[i]);
 			}
 		} else {
@@ -712,6 +710,7 @@ struct out {
 	size_t bytes;
 	size_t start;	/* where the current word began */
 	int estimate;	/* for tmpl_size(), see direct_word() */
+	int nopos;	/* count no positional value, see tmpl_fill_add() */
 };
 
 static void out_add(struct out *o, const char *p, size_t n)
@@ -749,10 +748,8 @@ static void direct_word(const struct tmpl *t, struct out *o,
 			out_add(o, t->text + g->off, g->len);
 			break;
 		case SEG_POS:
-			if (o->estimate) {
-				o->bytes += pos_longest(v, g, 0);
+			if (o->nopos)
 				break;
-			}
 			pos_value(v, g, &p, &n);
 			out_add(o, p, n);
 			break;
@@ -911,8 +908,9 @@ void tmpl_cmd_release(struct tmpl_cmd *cmd)
 	buf_release(&cmd->display);
 }
 
-size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
-		 size_t nargs)
+/* The size estimate of one template (not its twin); nopos: see sink. */
+static size_t size_one(const struct tmpl *t, const struct tmpl_arg *args,
+		       size_t nargs, int nopos)
 {
 	static const char twenty[] = "00000000000000000000";
 	struct vals v;
@@ -926,23 +924,102 @@ size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 	if (t->shell) {
 		memset(&s, 0, sizeof s);
 		s.quote = t->quote;
+		s.nopos = nopos;
 		shell_all(t, &s, &v);
 		return s.n + 1 + SH_OVERHEAD;
 	}
 	memset(&o, 0, sizeof o);
 	o.estimate = 1;
+	o.nopos = nopos;
 	direct_all(t, &o, &v);
+	return o.bytes;
+}
+
+size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
+		 size_t nargs)
+{
+	size_t n = size_one(t, args, nargs, 0), sh;
+
 	/* With a program name taken from an argument, tmpl_expand() may run
 	 * the shell twin instead, whose quoted form can be several times
-	 * longer; which one runs depends on the first value, which -m and
-	 * -X do not know when they add a tuple. So count the longer. */
+	 * longer. */
 	if (t->twin) {
-		size_t sh = tmpl_size(t->twin, args, nargs);
-
-		if (sh > o.bytes)
-			return sh;
+		sh = size_one(t->twin, args, nargs, 0);
+		if (sh > n)
+			n = sh;
 	}
-	return o.bytes;
+	return n;
+}
+
+/*
+ * DESIGN of the fill. Everything but positional values adds up: the size
+ * of a line is the size with no values plus, for each tuple, its size
+ * alone minus the size with no values (size_one() counts the bytes that
+ * would otherwise go missing, see direct_word() and quoted_max()). A
+ * positional value cannot be added up: {2} of a lone tuple is empty, and
+ * in a word -X repeats, {1} is repeated once per value. So positional
+ * values are left out of the sums and bounded at the end by the longest
+ * value so far, times the number of times they are expanded.
+ */
+static size_t fill_total(const struct tmpl *t, const struct tmpl_fill *f,
+			 size_t sum, size_t longest)
+{
+	return sum + (t->npos_once + t->npos_each * f->nargs) * longest;
+}
+
+static void fill_size(const struct tmpl *t, struct tmpl_fill *f)
+{
+	const struct tmpl *sh = t->shell ? t : t->twin;
+	size_t n = 0, m;
+
+	if (!t->shell)
+		n = fill_total(t, f, f->sum_direct, f->longest);
+	if (sh) {
+		m = fill_total(sh, f, f->sum_shell, f->longest_quoted);
+		if (m > n)
+			n = m;
+	}
+	f->size = n;
+}
+
+void tmpl_fill_init(const struct tmpl *t, struct tmpl_fill *f)
+{
+	const struct tmpl *sh = t->shell ? t : t->twin;
+
+	memset(f, 0, sizeof *f);
+	if (!t->shell)
+		f->sum_direct = size_one(t, NULL, 0, 1);
+	if (sh)
+		f->sum_shell = size_one(sh, NULL, 0, 1);
+	/* An index past the arguments gives "", which sh reads as ''. */
+	f->longest_quoted = quoted_max("", 0);
+	fill_size(t, f);
+}
+
+void tmpl_fill_add(const struct tmpl *t, struct tmpl_fill *f,
+		   const struct tmpl_arg *args, size_t nargs)
+{
+	const struct tmpl *sh = t->shell ? t : t->twin;
+	size_t i, n;
+
+	if (!t->shell)
+		f->sum_direct += size_one(t, args, nargs, 1) -
+			size_one(t, NULL, 0, 1);
+	if (sh)
+		f->sum_shell += size_one(sh, args, nargs, 1) -
+			size_one(sh, NULL, 0, 1);
+	for (i = 0; i < nargs; i++) {
+		/* A modified value is a part of its argument, or "." or
+		 * "/" ({//}), so it is never longer than this. */
+		n = args[i].len ? args[i].len : 1;
+		if (n > f->longest)
+			f->longest = n;
+		n = quoted_max(args[i].p, args[i].len);
+		if (n > f->longest_quoted)
+			f->longest_quoted = n;
+	}
+	f->nargs += nargs;
+	fill_size(t, f);
 }
 
 size_t tmpl_args_size(const struct tmpl_arg *args, size_t nargs)

@@ -9,8 +9,8 @@
  *     shell string, read back as sh would (fuzz_sh_words), gives argv;
  *   - only a template that tmpl_may_be_shell() expands for the shell;
  *   - tmpl_size() is never below the size of what is executed (argv, or
- *     sh -c STRING), for the whole argument list and when -m/-X add it
- *     up tuple by tuple as cmd/input.c does.
+ *     sh -c STRING), and neither is the size tmpl_fill_add() reaches
+ *     tuple by tuple, as cmd/input.c fills -m/-X lines.
  *
  * Input: byte 0 holds the flags (bits 0-3 TMPL_*, bit 4: a replstr
  * follows, bits 5-6: tuple size - 1), byte 1 the slot, byte 2 the seq.
@@ -79,7 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tmpl *t = NULL;
 	struct tmpl_cmd cmd;
 	struct tmpl_job job;
-	size_t nwords = 0, nargs = 0, i, n, tup, base, sum, real;
+	struct tmpl_fill fill;
+	size_t nwords = 0, nargs = 0, i, n, tup, real;
 	int flags, rc, has_nul = 0, field = 0;
 	char *p, *end, *f;
 
@@ -163,16 +164,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		real = real_size(&cmd);
 		FUZZ_CHECK(tmpl_size(t, args, nargs) >= real,
 			   "size estimate >= real size");
-		/* -m/-X as cmd/input.c adds it up, tuple by tuple. */
-		base = sum = tmpl_size(t, NULL, 0);
+		/* -m/-X as cmd/input.c fills a line, tuple by tuple. */
+		tmpl_fill_init(t, &fill);
 		for (i = 0; i < nargs; i += tup) {
 			n = nargs - i < tup ? nargs - i : tup;
-			size_t one = tmpl_size(t, args + i, n);
-
-			FUZZ_CHECK(one >= base, "a tuple adds to the base");
-			sum += one - base;
+			tmpl_fill_add(t, &fill, args + i, n);
+			FUZZ_CHECK(fill.size >= tmpl_size(t, args, i + n),
+				   "the fill never below tmpl_size()");
 		}
-		FUZZ_CHECK(sum >= real, "summed size estimate >= real size");
+		FUZZ_CHECK(fill.size >= real, "filled size >= real size");
 	}
 	tmpl_cmd_release(&cmd);
 out:
