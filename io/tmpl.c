@@ -1015,6 +1015,8 @@ void tmpl_fill_add(const struct tmpl *t, struct tmpl_fill *f,
 		if (n > f->longest)
 			f->longest = n;
 		n = quoted_max(args[i].p, args[i].len);
+		if (n < quoted_max(".", 1))
+			n = quoted_max(".", 1);
 		if (n > f->longest_quoted)
 			f->longest_quoted = n;
 	}
