@@ -704,6 +704,15 @@ static void test_size_adds_up(void)
 		CHECK(summed_size(&w, 1, cases[i].flags, a, 31) >= r.real,
 		      name);
 	}
+	/* {//} of "" is ".": longer quoted ('.' counts 4) than '' (3). */
+	{
+		const char *w = "echo {1//} {-1//}";
+
+		r = *run(&w, 1, TMPL_SHELL, NULL, LIST(""));
+		a = mkargs(LIST(""));
+		CHECK(summed_size(&w, 1, TMPL_SHELL, a, 1) >=
+		      r.size, "filled size counts {//} of ''");
+	}
 }
 
 /* Bytes 1..255 survive the shell: printf %s {} prints them back. */
