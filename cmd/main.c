@@ -105,8 +105,9 @@ static size_t max_chars(const struct opts *o, const struct tmpl *t)
 
 	/* A direct command line is bounded by ARG_MAX as a whole (less the
 	 * environment, which the kernel counts too); a shell command line is
-	 * one argument, bounded by the per-string limit. */
-	if (t && !tmpl_is_shell(t) && arg_max > 0) {
+	 * one argument, bounded by the per-string limit, also when only
+	 * some jobs run in the shell ("cd" as a value of '{} x'). */
+	if (t && !tmpl_may_be_shell(t) && arg_max > 0) {
 		extern char **environ;
 		size_t env = 0;
 

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,8 +170,10 @@ static int parse_dec(const char *s, int blanks, double *v)
 	}
 	if (*p)
 		return -1;
+	/* 310 digits overflow a double: "inf" would be written back, and
+	 * that no reader takes. */
 	*v = strtod(s, NULL);
-	return 0;
+	return isfinite(*v) ? 0 : -1;
 }
 
 /*

@@ -286,6 +286,24 @@ static void test_load(void)
 	CHECK(jl.n == 1 && jl.nbad == 2, "NUL bytes: those lines are bad");
 	joblog_release(&jl);
 
+	/* A time too long for a double would be written back as "inf",
+	 * which no reader takes (found by tests/fuzz/joblog_fuzz.c). */
+	{
+		char nines[401], line[512];
+		int n;
+
+		memset(nines, '9', 400);
+		nines[400] = '\0';
+		n = snprintf(line, sizeof line, "1\t:\t%s\t1.0\t0\t0\t0\t0\t"
+			     "inf start\n2\t:\t1.0\t1.0\t0\t0\t0\t0\tok\n",
+			     nines);
+		put_file(line, (size_t)n);
+	}
+	CHECK_INT(joblog_load(&jl, path), 0, "overflowing time: returns 0");
+	CHECK(jl.n == 1 && jl.nbad == 1 && jl.e[0].seq == 2,
+	      "a time that overflows a double makes the line bad");
+	joblog_release(&jl);
+
 	/* GNU parallel writes a TAB in a command raw: keep it. */
 	put_str("1\t:\t1.000\t1.000\t0\t0\t0\t0\tprintf a\tb\n");
 	CHECK_INT(joblog_load(&jl, path), 0, "raw TAB: returns 0");
