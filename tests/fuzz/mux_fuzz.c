@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static int to_wire(void *ctx, int chan, const char *p, size_t n)
 {
@@ -20,12 +20,10 @@ static int to_wire(void *ctx, int chan, const char *p, size_t n)
 	struct wire_msg m;
 	int rc;
 
-	if (chan < -1 || chan > MUX_CHAN_MAX)
-		abort();
+	FUZZ_CHECK(chan >= -1 && chan <= MUX_CHAN_MAX, "a valid channel");
 	if (!p)
 		return 0;	/* that channel broke; the others go on */
-	if (n == 0 || n >= MUX_LINE_MAX)
-		abort();
+	FUZZ_CHECK(n > 0 && n < MUX_LINE_MAX, "a line's bytes are bounded");
 	rc = wire_dec_feed(d, p, n);
 	while (!rc && (rc = wire_dec_next(d, &m)) == 1)
 		;

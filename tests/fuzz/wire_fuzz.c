@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
+#include <string.h>
 
 static void reencode(const struct wire_msg *m)
 {
@@ -52,12 +52,11 @@ static void reencode(const struct wire_msg *m)
 	default:
 		return;
 	}
-	if (rc)
-		abort();
+	FUZZ_CHECK(rc == 0, "a decoded frame encodes again");
 	wire_dec_init(&d);
-	if (wire_dec_feed(&d, b.p, b.len) || wire_dec_next(&d, &m2) != 1 ||
-	    m2.type != m->type)
-		abort();
+	FUZZ_CHECK(wire_dec_feed(&d, b.p, b.len) == 0 &&
+		   wire_dec_next(&d, &m2) == 1 && m2.type == m->type,
+		   "and decodes to the same type");
 	wire_dec_release(&d);
 	buf_release(&b);
 }
