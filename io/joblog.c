@@ -230,6 +230,7 @@ static int parse_line(char *line, char *end, struct joblog_entry *e)
 	e->runtime = runtime;
 	e->cmd = f[8];
 	e->cmdlen = unescape(f[8], (size_t)(end - f[8]));
+	e->host = NULL;
 	return 0;
 }
 
