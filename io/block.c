@@ -390,6 +390,7 @@ static int fill(struct block_reader *r, size_t want)
 			r->eof = 1;
 		r->len += (size_t)n;
 	}
+	r->buf[r->len] = '\0';	/* for sanitizers' regexec() */
 	return 0;
 }
 
@@ -411,6 +412,7 @@ static int fill_some(struct block_reader *r, size_t more)
 	if (n == 0)
 		r->eof = 1;
 	r->len += (size_t)n;
+	r->buf[r->len] = '\0';
 	return 0;
 }
 
@@ -531,7 +533,9 @@ int block_next(struct block_reader *r, struct block *b)
 	}
 	for (;;) {
 		avail = r->len - r->start;
-		if (need) {
+		if (need && avail == 0) {
+			cut = 0;
+		} else if (need) {
 			while (cnt < need &&
 			       split_fwd(&r->sp, r->buf + r->start, avail,
 					 from, s + 1, r->eof, &s, &resume)) {
@@ -577,6 +581,7 @@ int block_next(struct block_reader *r, struct block *b)
 			goto fail;
 		}
 		memcpy(nb, r->buf + r->start + cut, carry);
+		nb[carry] = '\0';
 		b->base = r->buf;
 		b->cap = r->cap;
 		b->data = r->buf + r->start;
@@ -619,7 +624,10 @@ static ssize_t win_read(struct block_part *p, off_t off, size_t wlen,
 	do
 		got = pread(p->fd, p->win + wlen, n, off);
 	while (got < 0 && errno == EINTR);
-	return got < 0 ? -errno : got;
+	if (got < 0)
+		return -errno;
+	p->win[wlen + (size_t)got] = '\0';
+	return got;
 }
 
 static int part_header(struct block_part *p)

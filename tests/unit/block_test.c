@@ -121,7 +121,8 @@ static int is_split(const char *d, size_t n, size_t s, const char *e,
 {
 	if (s < el || s + sl > n)
 		return 0;
-	return memcmp(d + s - el, e, el) == 0 && memcmp(d + s, st, sl) == 0;
+	return (!el || memcmp(d + s - el, e, el) == 0) &&
+	       (!sl || memcmp(d + s, st, sl) == 0);
 }
 
 /*
