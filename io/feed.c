@@ -1,0 +1,164 @@
+/*
+ * feed: one thread per slot that writes blocks into jobs' stdin pipes.
+ *
+ * DESIGN. The worker hands over (block, fd) under the mutex and the
+ * feeder thread writes outside it; state goes IDLE -> WORK -> DONE ->
+ * IDLE (feed_wait) and QUIT ends the thread. The feeder never waits for
+ * the job: a job that reads everything gets EOF when the feeder closes
+ * its end, and a job that stops reading is noticed when the worker
+ * closes the read end after the job ended (EPIPE). So a feed can block
+ * only as long as its job lives, which the launcher's timeout bounds.
+ */
+#include "feed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define PIPE_BYTES (1024 * 1024)
+
+enum { IDLE, WORK, DONE, QUIT };
+
+struct feeder {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int state;			/* under mu */
+	const struct block *b;		/* under mu: the work */
+	int fd;				/* under mu */
+	int rc;				/* under mu: the result */
+	unsigned long long sent;	/* under mu */
+};
+
+static void *feeder_main(void *arg)
+{
+	struct feeder *f = arg;
+	const struct block *b;
+	unsigned long long sent;
+	sigset_t all;
+	int fd, rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		while (f->state != WORK && f->state != QUIT)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (f->state == QUIT)
+			break;
+		b = f->b;
+		fd = f->fd;
+		pthread_mutex_unlock(&f->mu);
+		sent = 0;
+		rc = block_feed(b, fd, &sent);
+		close(fd);
+		pthread_mutex_lock(&f->mu);
+		f->rc = rc;
+		f->sent = sent;
+		f->state = DONE;
+		pthread_cond_broadcast(&f->cv);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+int feed_new(struct feeder **out)
+{
+	struct feeder *f = calloc(1, sizeof(*f));
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (!f)
+		goto out;
+	rc = -pthread_mutex_init(&f->mu, NULL);
+	if (rc)
+		goto out;
+	rc = -pthread_cond_init(&f->cv, NULL);
+	if (rc) {
+		pthread_mutex_destroy(&f->mu);
+		goto out;
+	}
+	f->state = IDLE;
+	rc = -pthread_create(&f->thread, NULL, feeder_main, f);
+	if (rc) {
+		pthread_cond_destroy(&f->cv);
+		pthread_mutex_destroy(&f->mu);
+		goto out;
+	}
+	*out = f;
+	f = NULL;
+out:
+	free(f);
+	return rc;
+}
+
+void feed_free(struct feeder *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->state = QUIT;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(f->thread, NULL);
+	pthread_cond_destroy(&f->cv);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+}
+
+int feed_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	/* Fewer, larger wake-ups for both sides; the default 64 KiB is
+	 * kept where the limit (fs.pipe-max-size) is lower. */
+	(void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_BYTES);
+	return 0;
+}
+
+int feed_start(struct feeder *f, const struct block *b, int fd)
+{
+	int room = fcntl(fd, F_GETPIPE_SZ), rc;
+	unsigned long long sent = 0;
+
+	if (room > 0 && block_bytes(b) <= (unsigned long long)room) {
+		/* It fits: an empty pipe takes it without blocking, and
+		 * the feeder thread is idle, so no lock is needed to
+		 * write. */
+		rc = block_feed(b, fd, &sent);
+		close(fd);
+		pthread_mutex_lock(&f->mu);
+		f->rc = rc;
+		f->sent = sent;
+		f->state = DONE;
+		pthread_mutex_unlock(&f->mu);
+		return 0;
+	}
+	pthread_mutex_lock(&f->mu);
+	f->b = b;
+	f->fd = fd;
+	f->state = WORK;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+int feed_wait(struct feeder *f, unsigned long long *sent)
+{
+	int rc;
+
+	pthread_mutex_lock(&f->mu);
+	while (f->state != DONE)
+		pthread_cond_wait(&f->cv, &f->mu);
+	rc = f->rc;
+	if (sent)
+		*sent = f->sent;
+	f->state = IDLE;
+	f->b = NULL;
+	f->fd = -1;
+	pthread_mutex_unlock(&f->mu);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * feed: writes a --pipe block to a job's standard input while the job
+ * runs. The worker of a slot sits in launch_run() for the whole life of
+ * its job, so the bytes go in from a feeder: one thread per slot, made
+ * once, handed a block and the write end of the job's stdin pipe per try.
+ * A block that fits in the pipe's buffer is written at once by the worker
+ * itself and needs no thread switch.
+ *
+ * Protocol, on the worker of a slot, for each try of a job:
+ *   1. feed_pipe(fds): a close-on-exec pipe, its buffer raised to 1 MiB
+ *      where the kernel allows.
+ *   2. feed_start(f, b, fds[1]): the feeder owns fds[1] from here and
+ *      closes it when the block is written (the job then reads EOF).
+ *   3. launch_run() with launch_job.stdin_fd = fds[0].
+ *   4. close(fds[0]): a job that ended without reading all of its block
+ *      (head -n1) leaves the feeder in a blocked write, which now fails
+ *      with EPIPE instead of waiting forever.
+ *   5. feed_wait(f, &sent): 0, or -EPIPE when the job stopped reading
+ *      (not an error: the job's exit status decides), or -errno.
+ * The block must stay valid until feed_wait() returns; a retry feeds the
+ * same block again from step 1.
+ *
+ * Thread-safety: a feeder belongs to the worker of one slot.
+ * Errors: -errno; nothing is printed. SIGPIPE must be ignored (lanes
+ * ignores it); the feeder thread blocks every signal besides.
+ */
+#ifndef LANES_FEED_H
+#define LANES_FEED_H
+
+#include "block.h"
+
+struct feeder;
+
+int feed_new(struct feeder **out);
+void feed_free(struct feeder *f);
+
+int feed_pipe(int fds[2]);
+int feed_start(struct feeder *f, const struct block *b, int fd);
+int feed_wait(struct feeder *f, unsigned long long *sent);
+
+#endif
