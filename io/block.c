@@ -513,6 +513,126 @@ static size_t find_cut_size(struct block_reader *r, size_t *scan,
 	return 0;
 }
 
+/*
+ * Seek mode, for a regular file on standard input with plain separators
+ * and blocks by size: the same cuts as reading would give, found by
+ * reading windows backwards from where the block would end, and the block
+ * handed out as a file range that block_feed() splices. The bytes never
+ * pass through lanes.
+ */
+static int seek_able(struct block_reader *r)
+{
+	struct stat st;
+
+	if (r->o.stream || r->sp.regexp || r->o.nrec || r->o.lines > 1 ||
+	    r->sp.elen + r->sp.slen == 0)
+		return 0;
+	return fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Switch to seek mode after the header: the unread buffered bytes are
+ * given back to the file by position. */
+static int seek_begin(struct block_reader *r)
+{
+	struct stat st;
+	off_t cur = lseek(r->fd, 0, SEEK_CUR);
+
+	if (cur < 0 || fstat(r->fd, &st) < 0)
+		return 0;
+	r->pos = cur - (off_t)(r->len - r->start);
+	r->end = st.st_size;
+	r->start = r->len = 0;
+	r->seek = 1;
+	return 1;
+}
+
+static int seek_read(struct block_reader *r, off_t off, size_t n)
+{
+	ssize_t got;
+	size_t have = 0;
+	int rc;
+
+	rc = ensure(r, n);
+	if (rc)
+		return rc;
+	while (have < n) {
+		got = pread(r->fd, r->buf + have, n - have, off + (off_t)have);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return -EIO;	/* the file shrank under us */
+		have += (size_t)got;
+	}
+	return 0;
+}
+
+/* The end of the block that starts at r->pos (the model of the stream
+ * reader: last split within --block, or grow). */
+static int seek_cut(struct block_reader *r, off_t *cut)
+{
+	size_t blen = r->sp.elen + r->sp.slen, target = r->o.size, s;
+	size_t win = WINDOW > 2 * blen ? WINDOW : 2 * blen;
+	off_t b = r->pos, lo = b, e, hi, ws;
+	struct stat st;
+	int rc;
+
+	for (;;) {
+		e = (off_t)target < r->end - b ? b + (off_t)target : r->end;
+		for (hi = e; hi - lo >= (off_t)blen; hi = ws + (off_t)blen - 1) {
+			ws = hi - lo > (off_t)win ? hi - (off_t)win : lo;
+			rc = seek_read(r, ws, (size_t)(hi - ws));
+			if (rc)
+				return rc;
+			if (split_last(&r->sp, r->buf, (size_t)(hi - ws), 0,
+				       &s) && ws + (off_t)s > b) {
+				*cut = ws + (off_t)s;
+				return 0;
+			}
+			if (ws == lo)
+				break;
+		}
+		if (e == r->end) {
+			/* A file that grew is read on, as a pipe would be. */
+			if (fstat(r->fd, &st) == 0 && st.st_size > r->end) {
+				r->end = st.st_size;
+				continue;
+			}
+			*cut = e;
+			return 0;
+		}
+		lo = e - b + 1 > (off_t)blen ? e - (off_t)blen + 1 : b;
+		target = (size_t)(e - b) + ((size_t)(e - b) > r->o.size ?
+					    (size_t)(e - b) : r->o.size);
+	}
+}
+
+static int seek_next(struct block_reader *r, struct block *b)
+{
+	off_t cut;
+	int rc;
+
+	if (r->pos >= r->end) {
+		/* Leave the offset after what was read, as read(2) would. */
+		(void)lseek(r->fd, r->end, SEEK_SET);
+		return 0;
+	}
+	rc = seek_cut(r, &cut);
+	if (rc) {
+		r->err = rc;
+		return rc;
+	}
+	b->fd = r->fd;
+	b->off = r->pos;
+	b->flen = cut - r->pos;
+	b->head = r->head;
+	b->head_len = r->head_len;
+	b->seq = ++r->seq;
+	r->pos = cut;
+	return 1;
+}
+
 int block_next(struct block_reader *r, struct block *b)
 {
 	unsigned long long need = r->o.nrec * r->o.lines, cnt = 0;
@@ -530,7 +650,11 @@ int block_next(struct block_reader *r, struct block *b)
 		rc = read_header(r);
 		if (rc)
 			goto fail;
+		if (seek_able(r))
+			seek_begin(r);
 	}
+	if (r->seek)
+		return seek_next(r, b);
 	for (;;) {
 		avail = r->len - r->start;
 		if (need && avail == 0) {

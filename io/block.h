@@ -48,6 +48,7 @@ struct block_opts {
 					 * of the input; NULL for none */
 	unsigned keep;			/* spare buffers block_put() keeps for
 					 * reuse (0: 2) */
+	int stream;			/* always read, never seek (below) */
 };
 
 /*
@@ -85,6 +86,8 @@ struct block_reader {
 	char *buf;			/* data is [start, len) */
 	size_t start, len, cap;
 	int started;			/* the header was read */
+	int seek;			/* seek mode: blocks are ranges */
+	off_t pos, end;			/* seek mode: next block, file size */
 	int eof, err;			/* read() gave 0; sticky -errno */
 	unsigned long long seq;
 	pthread_mutex_t mu;
@@ -112,6 +115,12 @@ void block_release(struct block_reader *r);
  * The next block: 1 and *b filled (the caller owns b->base until
  * block_put()), 0 at the end of the input, -errno on a read error (sticky).
  * The first call reads the header.
+ *
+ * When fd is a regular file (lanes --pipe < FILE), blocks are cut by size
+ * and the separators are plain strings, the blocks are the same but come
+ * as file ranges (b->fd) found by seeking, so block_feed() splices them
+ * and no byte is copied through lanes; o.stream turns this off. At the
+ * end the file offset is left after the last block, as reading would.
  */
 int block_next(struct block_reader *r, struct block *b);
 

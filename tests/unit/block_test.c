@@ -55,6 +55,8 @@ struct got {
 	size_t cuts[100000];
 	size_t n;
 	int heads_ok;		/* every block began with the header */
+	size_t ranges;		/* blocks that came as file ranges */
+	off_t end_off;		/* the file's offset after the last block */
 	int rc;
 };
 
@@ -100,14 +102,23 @@ static void read_blocks(const char *data, size_t len,
 	while ((rc = block_next(&r, &b)) == 1) {
 		if (b.head_len != hl || (hl && memcmp(b.head, head, hl)))
 			g.heads_ok = 0;
-		if (b.seq != g.n + 1 || b.len == 0)
+		if (b.seq != g.n + 1 || block_bytes(&b) == b.head_len)
 			g.heads_ok = 0;
-		memcpy(g.cat + g.len, b.data, b.len);
-		g.len += b.len;
+		if (b.fd >= 0) {
+			g.ranges++;
+			if (pread(b.fd, g.cat + g.len, (size_t)b.flen,
+				  b.off) != b.flen)
+				g.heads_ok = 0;
+			g.len += (size_t)b.flen;
+		} else {
+			memcpy(g.cat + g.len, b.data, b.len);
+			g.len += b.len;
+		}
 		g.cuts[g.n++] = g.len;
 		block_put(&r, &b);
 	}
 	g.rc = rc;
+	g.end_off = lseek(fd, 0, SEEK_CUR);
 	block_release(&r);
 out:
 	if (!use_file)
@@ -196,6 +207,13 @@ static void check_model(const char *name, const char *data, size_t len,
 		snprintf(msg, sizeof(msg), "%s (%s): header and numbers",
 			 name, f ? "file" : "pipe");
 		CHECK(g.heads_ok, msg);
+		if (f && !o->regexp && !o->nrec && o->lines <= 1 &&
+		    o->recend_len + o->recstart_len) {
+			snprintf(msg, sizeof(msg), "%s (file): seek mode, "
+				 "offset left at the end", name);
+			CHECK(g.ranges == g.n && g.end_off == (off_t)len,
+			      msg);
+		}
 		ok = g.n == nw;
 		for (i = 0; ok && i < nw; i++)
 			ok = g.cuts[i] == want_cuts[i];
