@@ -282,6 +282,11 @@ int block_init(struct block_reader *r, int fd, const struct block_opts *o)
 		return -ENOMEM;
 	}
 	rc = pthread_mutex_init(&r->mu, NULL);
+	if (!rc) {
+		rc = pthread_cond_init(&r->cv, NULL);
+		if (rc)
+			pthread_mutex_destroy(&r->mu);
+	}
 	if (rc) {
 		free(r->spare);
 		free(r->spare_cap);
@@ -299,6 +304,7 @@ void block_release(struct block_reader *r)
 		free(r->spare[i]);
 	free(r->spare);
 	free(r->spare_cap);
+	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	split_release(&r->sp);
 	free(r->head);
@@ -330,19 +336,54 @@ void block_put(struct block_reader *r, struct block *b)
 {
 	char *p = b->base;
 
-	if (p && b->cap >= r->o.size) {
-		pthread_mutex_lock(&r->mu);
-		if (r->nspare < r->o.keep) {
-			r->spare[r->nspare] = p;
-			r->spare_cap[r->nspare] = b->cap;
-			r->nspare++;
-			p = NULL;
-		}
-		pthread_mutex_unlock(&r->mu);
+	pthread_mutex_lock(&r->mu);
+	if (p && b->cap >= r->o.size && r->nspare < r->o.keep) {
+		r->spare[r->nspare] = p;
+		r->spare_cap[r->nspare] = b->cap;
+		r->nspare++;
+		p = NULL;
 	}
+	if (b->seq && r->out > 0) {
+		r->out--;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
 	free(p);
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
+}
+
+void block_cancel(struct block_reader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->cancel = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Wait until fewer than max_out blocks are out; count the next one. */
+static int take_turn(struct block_reader *r)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	while (!r->cancel && r->o.max_out && r->out >= r->o.max_out)
+		pthread_cond_wait(&r->cv, &r->mu);
+	if (r->cancel)
+		rc = -ECANCELED;
+	else
+		r->out++;
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+/* A block was not handed out after all. */
+static void untake(struct block_reader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->out--;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
 }
 
 /* Room for want unread bytes after start (moving them to the front). */
@@ -633,7 +674,7 @@ static int seek_next(struct block_reader *r, struct block *b)
 	return 1;
 }
 
-int block_next(struct block_reader *r, struct block *b)
+static int next_block(struct block_reader *r, struct block *b)
 {
 	unsigned long long need = r->o.nrec * r->o.lines, cnt = 0;
 	size_t scan = 0, target = r->o.size, cut = 0, avail, carry, ncap;
@@ -721,6 +762,21 @@ int block_next(struct block_reader *r, struct block *b)
 	return 1;
 fail:
 	r->err = rc;
+	return rc;
+}
+
+int block_next(struct block_reader *r, struct block *b)
+{
+	int rc = take_turn(r);
+
+	if (rc) {
+		memset(b, 0, sizeof(*b));
+		b->fd = -1;
+		return rc;
+	}
+	rc = next_block(r, b);
+	if (rc != 1)
+		untake(r);
 	return rc;
 }
 

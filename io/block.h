@@ -13,12 +13,14 @@
  * block_unescape() for \n, \t, \0 ...). Both empty means any position.
  *
  * Memory: a stream reader holds about one block plus the longest record,
- * and the buffers of the blocks it handed out until they are given back;
+ * and the buffers of the blocks it handed out until they are given back
+ * (at most max_out of them: the reader waits for one to come back);
  * a part reader holds a window around one cut (128 KiB, more only while a
  * record is longer).
  *
  * Thread-safety: a reader belongs to one thread (the reader of lanes),
- * except block_put(), which any thread may call while the reader lives.
+ * except block_put() and block_cancel(), which any thread may call while
+ * the reader lives.
  * block_feed() may run on any thread for a block it owns.
  * Errors: functions return 0 (or 1 for "a block") or -errno and never
  * print; a bad regular expression is -EINVAL with the reason in the
@@ -49,6 +51,8 @@ struct block_opts {
 	unsigned keep;			/* spare buffers block_put() keeps for
 					 * reuse (0: 2) */
 	int stream;			/* always read, never seek (below) */
+	unsigned max_out;		/* block_next() waits while this many
+					 * blocks are out (0: no limit) */
 };
 
 /*
@@ -91,6 +95,9 @@ struct block_reader {
 	int eof, err;			/* read() gave 0; sticky -errno */
 	unsigned long long seq;
 	pthread_mutex_t mu;
+	pthread_cond_t cv;		/* a block came back, or cancel */
+	unsigned out;			/* under mu: blocks not put back */
+	int cancel;			/* under mu */
 	char **spare;			/* under mu: recycled buffers */
 	size_t *spare_cap;		/* under mu */
 	unsigned nspare;		/* under mu */
@@ -124,8 +131,17 @@ void block_release(struct block_reader *r);
  */
 int block_next(struct block_reader *r, struct block *b);
 
-/* Give a block's memory back (from any thread); b is emptied. */
+/*
+ * Give a block back (from any thread) once its job is done with it: its
+ * memory is reused and it no longer counts toward max_out. Every block
+ * block_next() returned goes back this way, ranges included. b is
+ * emptied.
+ */
 void block_put(struct block_reader *r, struct block *b);
+
+/* From any thread: a block_next() waiting for max_out returns, and every
+ * later one returns, -ECANCELED (lanes is stopping). */
+void block_cancel(struct block_reader *r);
 
 /*
  * --pipe-part: ranges of a seekable file. fd is a regular file or a block

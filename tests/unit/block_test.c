@@ -644,6 +644,57 @@ static void test_part(void)
 	free(body);
 }
 
+struct taker {
+	struct block_reader *r;
+	struct block b;
+	int rc;
+};
+
+static void *take(void *arg)
+{
+	struct taker *t = arg;
+
+	t->rc = block_next(t->r, &t->b);
+	return NULL;
+}
+
+/* max_out: the third block waits for one of the first two to come back;
+ * block_cancel() ends a wait. */
+static void test_max_out(void)
+{
+	struct block_opts o = nl_opts(4);
+	struct block_reader r;
+	struct block b1, b2;
+	struct taker t = { &r, { 0 }, 0 };
+	pthread_t th;
+	int fds[2];
+
+	if (pipe(fds) || write(fds[1], "aaa\nbbb\nccc\nddd\n", 16) != 16)
+		abort();
+	close(fds[1]);
+	o.max_out = 2;
+	block_init(&r, fds[0], &o);
+	CHECK(block_next(&r, &b1) == 1 && block_next(&r, &b2) == 1,
+	      "max_out 2: two blocks out");
+	pthread_create(&th, NULL, take, &t);
+	block_put(&r, &b1);
+	pthread_join(th, NULL);
+	CHECK(t.rc == 1 && t.b.seq == 3 && t.b.len == 4 &&
+	      memcmp(t.b.data, "ccc\n", 4) == 0,
+	      "max_out 2: the third block comes once one is put back");
+	block_put(&r, &t.b);
+	CHECK(block_next(&r, &b1) == 1 && b1.seq == 4,
+	      "max_out 2: the fourth block");
+	pthread_create(&th, NULL, take, &t);
+	block_cancel(&r);
+	pthread_join(th, NULL);
+	CHECK_INT(t.rc, -ECANCELED, "block_cancel ends a wait");
+	block_put(&r, &b1);
+	block_put(&r, &b2);
+	block_release(&r);
+	close(fds[0]);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -654,6 +705,7 @@ int main(void)
 	test_header();
 	test_regexp();
 	test_part();
+	test_max_out();
 	free(g.cat);
 	return tap_done();
 }
