@@ -8,6 +8,12 @@
  * its end, and a job that stops reading is noticed when the worker
  * closes the read end after the job ended (EPIPE). So a feed can block
  * only as long as its job lives, which the launcher's timeout bounds.
+ *
+ * --round-robin uses the same thread with a queue instead of one block:
+ * the feeder takes blocks from the shared ring while its job reads, so
+ * the blocks go to whichever jobs are keeping up. A feeder whose job
+ * stopped reading leaves the queue and says so (left), and once every
+ * job has left a push fails rather than wait for ever.
  */
 #include "feed.h"
 
@@ -22,21 +28,68 @@
 
 enum { IDLE, WORK, DONE, QUIT };
 
+struct feed_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;		/* anything below changed */
+	struct block *ring;		/* under mu: [cap] */
+	unsigned cap, head, n;		/* under mu */
+	unsigned readers, left;		/* under mu: left stopped reading */
+	int closed, cancel;		/* under mu */
+	void (*put)(void *ctx, struct block *b);
+	void *ctx;
+};
+
 struct feeder {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int state;			/* under mu */
-	const struct block *b;		/* under mu: the work */
+	const struct block *b;		/* under mu: the work, or */
+	struct feed_queue *q;		/* under mu: blocks from here */
 	int fd;				/* under mu */
 	int rc;				/* under mu: the result */
 	unsigned long long sent;	/* under mu */
 };
 
+/* Feed blocks from q to fd until q is closed and empty or fd fails. */
+static int feed_queue_run(struct feed_queue *q, int fd,
+			  unsigned long long *sent)
+{
+	struct block b;
+	int rc = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		while (!q->n && !q->closed && !q->cancel)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (!q->n || q->cancel) {
+			pthread_mutex_unlock(&q->mu);
+			break;
+		}
+		b = q->ring[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+		rc = block_feed(&b, fd, sent);
+		q->put(q->ctx, &b);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		pthread_mutex_lock(&q->mu);
+		q->left++;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+	}
+	return rc;
+}
+
 static void *feeder_main(void *arg)
 {
 	struct feeder *f = arg;
 	const struct block *b;
+	struct feed_queue *q;
 	unsigned long long sent;
 	sigset_t all;
 	int fd, rc;
@@ -50,10 +103,11 @@ static void *feeder_main(void *arg)
 		if (f->state == QUIT)
 			break;
 		b = f->b;
+		q = f->q;
 		fd = f->fd;
 		pthread_mutex_unlock(&f->mu);
 		sent = 0;
-		rc = block_feed(b, fd, &sent);
+		rc = q ? feed_queue_run(q, fd, &sent) : block_feed(b, fd, &sent);
 		close(fd);
 		pthread_mutex_lock(&f->mu);
 		f->rc = rc;
@@ -139,6 +193,7 @@ int feed_start(struct feeder *f, const struct block *b, int fd)
 	}
 	pthread_mutex_lock(&f->mu);
 	f->b = b;
+	f->q = NULL;
 	f->fd = fd;
 	f->state = WORK;
 	pthread_cond_broadcast(&f->cv);
@@ -158,7 +213,100 @@ int feed_wait(struct feeder *f, unsigned long long *sent)
 		*sent = f->sent;
 	f->state = IDLE;
 	f->b = NULL;
+	f->q = NULL;
 	f->fd = -1;
 	pthread_mutex_unlock(&f->mu);
 	return rc;
+}
+
+int feed_start_queue(struct feeder *f, struct feed_queue *q, int fd)
+{
+	pthread_mutex_lock(&f->mu);
+	f->b = NULL;
+	f->q = q;
+	f->fd = fd;
+	f->state = WORK;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+int feed_queue_new(struct feed_queue **out, unsigned cap, unsigned readers,
+		   void (*put)(void *ctx, struct block *b), void *ctx)
+{
+	struct feed_queue *q = calloc(1, sizeof(*q));
+
+	*out = NULL;
+	if (!q)
+		return -ENOMEM;
+	q->cap = cap ? cap : 1;
+	q->ring = calloc(q->cap, sizeof(*q->ring));
+	if (!q->ring) {
+		free(q);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	q->readers = readers;
+	q->put = put;
+	q->ctx = ctx;
+	*out = q;
+	return 0;
+}
+
+int feed_queue_push(struct feed_queue *q, const struct block *b)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->n == q->cap && !q->cancel && q->left < q->readers)
+		pthread_cond_wait(&q->cv, &q->mu);
+	if (q->cancel)
+		rc = -ECANCELED;
+	else if (q->left >= q->readers)
+		rc = -EPIPE;
+	else {
+		q->ring[(q->head + q->n) % q->cap] = *b;
+		q->n++;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+void feed_queue_close(struct feed_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void feed_queue_cancel(struct feed_queue *q)
+{
+	struct block b;
+
+	pthread_mutex_lock(&q->mu);
+	q->cancel = 1;
+	pthread_cond_broadcast(&q->cv);
+	while (q->n) {
+		b = q->ring[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		pthread_mutex_unlock(&q->mu);
+		q->put(q->ctx, &b);
+		pthread_mutex_lock(&q->mu);
+	}
+	pthread_mutex_unlock(&q->mu);
+}
+
+void feed_queue_free(struct feed_queue *q)
+{
+	if (!q)
+		return;
+	feed_queue_cancel(q);
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	free(q->ring);
+	free(q);
 }

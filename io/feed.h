@@ -38,4 +38,34 @@ int feed_pipe(int fds[2]);
 int feed_start(struct feeder *f, const struct block *b, int fd);
 int feed_wait(struct feeder *f, unsigned long long *sent);
 
+/*
+ * --round-robin: -j jobs start once and take blocks in turn. The reader
+ * pushes blocks into a queue; each slot's feeder takes the next one as
+ * soon as its job's pipe has taken the last, so a slow job does not hold
+ * up the others. Each block goes to put(ctx, b) once written (or found
+ * unwritable), to be given back to its reader.
+ *
+ * Protocol: feed_queue_new() with the number of jobs that will read; on
+ * each slot's worker, steps 1-5 above with feed_start_queue() in place of
+ * feed_start() (feed_wait() returns once the queue is closed and empty,
+ * or with -EPIPE when that job stopped reading); on the reader,
+ * feed_queue_push() for each block, then feed_queue_close(); after every
+ * worker is done, feed_queue_free().
+ * Thread-safety: push and close from the reader; cancel from any thread.
+ */
+struct feed_queue;
+
+int feed_queue_new(struct feed_queue **out, unsigned cap, unsigned readers,
+		   void (*put)(void *ctx, struct block *b), void *ctx);
+/* Blocks while the queue is full. 0; -EPIPE when every reader stopped
+ * reading (b was not taken); -ECANCELED after feed_queue_cancel(). */
+int feed_queue_push(struct feed_queue *q, const struct block *b);
+void feed_queue_close(struct feed_queue *q);
+/* Stop: blocks not yet taken go to put(), the feeders end their jobs'
+ * input, a waiting push returns. */
+void feed_queue_cancel(struct feed_queue *q);
+void feed_queue_free(struct feed_queue *q);
+
+int feed_start_queue(struct feeder *f, struct feed_queue *q, int fd);
+
 #endif

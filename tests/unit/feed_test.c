@@ -67,6 +67,146 @@ static char *pattern(size_t n)
 	return p;
 }
 
+static pthread_mutex_t put_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned nput;
+
+static void count_put(void *ctx, struct block *b)
+{
+	(void)ctx;
+	(void)b;
+	pthread_mutex_lock(&put_mu);
+	nput++;
+	pthread_mutex_unlock(&put_mu);
+}
+
+/* Blocks of m lines "%05u\n" of their number. */
+#define NB 60
+static char *qdata[NB];
+static size_t qlines[NB];
+
+/* Is d[0, n) whole blocks, in increasing order? Marks them in seen[]. */
+static int whole_blocks(const char *d, size_t n, int *seen)
+{
+	size_t off = 0, k;
+	unsigned i, last = 0;
+	int first = 1;
+
+	while (off < n) {
+		if (n - off < 6)
+			return 0;
+		for (i = 0, k = 0; k < 5; k++) {
+			if (d[off + k] < '0' || d[off + k] > '9')
+				return 0;
+			i = i * 10 + (unsigned)(d[off + k] - '0');
+		}
+		if (i >= NB || (!first && i <= last) || seen[i])
+			return 0;
+		for (k = 0; k < qlines[i]; k++)
+			if (off + 6 > n ||
+			    memcmp(d + off, qdata[i] + 6 * k, 6) != 0)
+				return 0;
+			else
+				off += 6;
+		seen[i] = 1;
+		last = i;
+		first = 0;
+	}
+	return 1;
+}
+
+static void test_round_robin(void)
+{
+	struct feeder *f[2];
+	struct feed_queue *q;
+	struct drain d[2];
+	struct block b;
+	pthread_t t[2];
+	int fds[2][2], seen[NB] = { 0 }, ok = 1, rc[2];
+	unsigned i, k, pushed = 0;
+
+	for (i = 0; i < NB; i++) {
+		qlines[i] = 1 + (i * 7919) % 40000;
+		qdata[i] = malloc(6 * qlines[i] + 1);
+		for (k = 0; k < qlines[i]; k++)
+			snprintf(qdata[i] + 6 * k, 7, "%05u\n", i);
+	}
+	for (int stop = 0; stop < 2; stop++) {
+		nput = 0;
+		pushed = 0;
+		feed_queue_new(&q, 4, 2, count_put, NULL);
+		for (i = 0; i < 2; i++) {
+			feed_new(&f[i]);
+			feed_pipe(fds[i]);
+			feed_start_queue(f[i], q, fds[i][1]);
+			d[i].fd = fds[i][0];
+			d[i].len = 0;
+			d[i].cap = 6 * 40000 * NB;
+			d[i].buf = malloc(d[i].cap);
+			/* With stop, the first job quits after 1 byte. */
+			d[i].stop = stop && i == 0 ? 1 : 0;
+			pthread_create(&t[i], NULL, drain, &d[i]);
+		}
+		for (i = 0; i < NB; i++) {
+			memset(&b, 0, sizeof(b));
+			b.fd = -1;
+			b.seq = i + 1;
+			b.data = qdata[i];
+			b.len = 6 * qlines[i];
+			if (feed_queue_push(q, &b) == 0)
+				pushed++;
+		}
+		feed_queue_close(q);
+		for (i = 0; i < 2; i++) {
+			pthread_join(t[i], NULL);
+			close(fds[i][0]);
+			rc[i] = feed_wait(f[i], NULL);
+			feed_free(f[i]);
+		}
+		memset(seen, 0, sizeof(seen));
+		if (!stop) {
+			ok = rc[0] == 0 && rc[1] == 0 &&
+			     whole_blocks(d[0].buf, d[0].len, seen) &&
+			     whole_blocks(d[1].buf, d[1].len, seen) &&
+			     d[0].len && d[1].len;
+			for (i = 0; i < NB; i++)
+				ok &= seen[i];
+			CHECK(ok && nput == NB, "round robin: every block to "
+			      "one of two jobs, whole, in order, both busy");
+		} else {
+			ok = rc[0] == -EPIPE && rc[1] == 0 &&
+			     whole_blocks(d[1].buf, d[1].len, seen);
+			CHECK(ok && pushed == NB && nput == NB,
+			      "round robin: a job that quits leaves the "
+			      "blocks to the other");
+		}
+		feed_queue_free(q);
+		free(d[0].buf);
+		free(d[1].buf);
+	}
+
+	/* Every job quits: a push fails instead of waiting. */
+	nput = 0;
+	feed_queue_new(&q, 1, 1, count_put, NULL);
+	feed_new(&f[0]);
+	feed_pipe(fds[0]);
+	close(fds[0][0]);
+	feed_start_queue(f[0], q, fds[0][1]);
+	memset(&b, 0, sizeof(b));
+	b.fd = -1;
+	b.data = qdata[NB - 1];
+	b.len = 6 * qlines[NB - 1];
+	rc[0] = 0;
+	for (i = 0; i < 10 && rc[0] == 0; i++)
+		rc[0] = feed_queue_push(q, &b);
+	CHECK_INT(rc[0], -EPIPE, "round robin: no job left, a push fails");
+	feed_queue_close(q);
+	feed_wait(f[0], NULL);
+	feed_free(f[0]);
+	feed_queue_free(q);
+	for (i = 0; i < NB; i++)
+		free(qdata[i]);
+}
+
 int main(void)
 {
 	size_t big = 8 << 20, small = 1000;
@@ -145,6 +285,7 @@ int main(void)
 	      "head -n1 as the job: it exits 0, the feed ends with -EPIPE");
 
 	feed_free(f);
+	test_round_robin();
 	close(fd);
 	free(d.buf);
 	free(data);
