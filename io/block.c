@@ -1083,6 +1083,66 @@ int block_feed(const struct block *b, int fd, unsigned long long *sent)
 	return write_all(fd, b->data, b->len, sent);
 }
 
+/* A range into a regular file: the kernel copies (or shares) it. */
+static int file_range(int in, off_t off, off_t n, int out,
+		      unsigned long long *sent)
+{
+	ssize_t m;
+
+	while (n > 0) {
+		m = copy_file_range(in, &off, out, NULL,
+				    n < MOVE_MAX ? (size_t)n : MOVE_MAX, 0);
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m <= 0)
+			break;
+		n -= m;
+		*sent += (unsigned long long)m;
+	}
+	return n > 0 ? feed_range(in, off, n, out, sent) : 0;
+}
+
+int block_to_file(const struct block *b, const char *dir, char *path,
+		  size_t pathlen)
+{
+	unsigned long long sent = 0;
+	int fd, rc;
+
+	if ((size_t)snprintf(path, pathlen, "%s/lanes-cat.XXXXXX", dir) >=
+	    pathlen)
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = write_all(fd, b->head, b->head_len, &sent);
+	if (!rc && b->fd >= 0)
+		rc = file_range(b->fd, b->off, b->flen, fd, &sent);
+	else if (!rc)
+		rc = write_all(fd, b->data, b->len, &sent);
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (rc)
+		unlink(path);
+	return rc;
+}
+
+int block_mkfifo(const char *dir, unsigned long long seq, char *path,
+		 size_t pathlen)
+{
+	unsigned n;
+
+	for (n = 0; n < 1000; n++) {
+		if ((size_t)snprintf(path, pathlen, "%s/lanes-%ld-%llu-%u.fifo",
+				     dir, (long)getpid(), seq, n) >= pathlen)
+			return -ENAMETOOLONG;
+		if (mkfifo(path, 0600) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
 unsigned long long block_bytes(const struct block *b)
 {
 	return (unsigned long long)b->head_len +

@@ -182,6 +182,23 @@ size_t block_part_size(off_t total, unsigned slots, unsigned long long n);
  */
 int block_feed(const struct block *b, int fd, unsigned long long *sent);
 
+/*
+ * --cat: write the block (header, then body) to a new file in dir, named
+ * lanes-cat.XXXXXX, and put its name in path (pathlen bytes). A range is
+ * copied in the kernel (copy_file_range, sendfile). The caller unlinks
+ * it after the job.
+ */
+int block_to_file(const struct block *b, const char *dir, char *path,
+		  size_t pathlen);
+
+/*
+ * --fifo: make a named pipe in dir with a name no other lanes uses
+ * (lanes-PID-SEQ-N.fifo) and put its name in path. The caller unlinks it
+ * after the job.
+ */
+int block_mkfifo(const char *dir, unsigned long long seq, char *path,
+		 size_t pathlen);
+
 /* Bytes a block feeds (header included): the joblog's Send column. */
 unsigned long long block_bytes(const struct block *b);
 

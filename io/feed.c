@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PIPE_BYTES (1024 * 1024)
@@ -47,6 +48,8 @@ struct feeder {
 	const struct block *b;		/* under mu: the work, or */
 	struct feed_queue *q;		/* under mu: blocks from here */
 	int fd;				/* under mu */
+	const char *path;		/* under mu: a fifo to open for fd */
+	int cancel;			/* under mu: stop opening path */
 	int rc;				/* under mu: the result */
 	unsigned long long sent;	/* under mu */
 };
@@ -85,11 +88,45 @@ static int feed_queue_run(struct feed_queue *q, int fd,
 	return rc;
 }
 
+/*
+ * Open a fifo for writing once a reader has it open: O_NONBLOCK makes
+ * open() fail with ENXIO until then, so the feeder can notice
+ * feed_cancel() instead of blocking for good on a job that never opens
+ * it. The waits grow from 1 ms to 50 ms.
+ */
+static int open_fifo(struct feeder *f, const char *path, int *fd)
+{
+	struct timespec ts = { 0, 1000000 };
+	int cancel, fl;
+
+	for (;;) {
+		*fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (*fd >= 0)
+			break;
+		if (errno != ENXIO && errno != EINTR)
+			return -errno;
+		pthread_mutex_lock(&f->mu);
+		cancel = f->cancel;
+		pthread_mutex_unlock(&f->mu);
+		if (cancel)
+			return -EPIPE;
+		nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 50000000)
+			ts.tv_nsec *= 2;
+	}
+	fl = fcntl(*fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK);
+	(void)fcntl(*fd, F_SETPIPE_SZ, PIPE_BYTES);
+	return 0;
+}
+
 static void *feeder_main(void *arg)
 {
 	struct feeder *f = arg;
 	const struct block *b;
 	struct feed_queue *q;
+	const char *path;
 	unsigned long long sent;
 	sigset_t all;
 	int fd, rc;
@@ -105,10 +142,15 @@ static void *feeder_main(void *arg)
 		b = f->b;
 		q = f->q;
 		fd = f->fd;
+		path = f->path;
 		pthread_mutex_unlock(&f->mu);
 		sent = 0;
-		rc = q ? feed_queue_run(q, fd, &sent) : block_feed(b, fd, &sent);
-		close(fd);
+		rc = path ? open_fifo(f, path, &fd) : 0;
+		if (!rc)
+			rc = q ? feed_queue_run(q, fd, &sent) :
+				 block_feed(b, fd, &sent);
+		if (fd >= 0)
+			close(fd);
 		pthread_mutex_lock(&f->mu);
 		f->rc = rc;
 		f->sent = sent;
@@ -194,6 +236,7 @@ int feed_start(struct feeder *f, const struct block *b, int fd)
 	pthread_mutex_lock(&f->mu);
 	f->b = b;
 	f->q = NULL;
+	f->path = NULL;
 	f->fd = fd;
 	f->state = WORK;
 	pthread_cond_broadcast(&f->cv);
@@ -214,15 +257,40 @@ int feed_wait(struct feeder *f, unsigned long long *sent)
 	f->state = IDLE;
 	f->b = NULL;
 	f->q = NULL;
+	f->path = NULL;
+	f->cancel = 0;
 	f->fd = -1;
 	pthread_mutex_unlock(&f->mu);
 	return rc;
+}
+
+int feed_start_fifo(struct feeder *f, const struct block *b,
+		    const char *path)
+{
+	pthread_mutex_lock(&f->mu);
+	f->b = b;
+	f->q = NULL;
+	f->path = path;
+	f->fd = -1;
+	f->cancel = 0;
+	f->state = WORK;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+void feed_cancel(struct feeder *f)
+{
+	pthread_mutex_lock(&f->mu);
+	f->cancel = 1;
+	pthread_mutex_unlock(&f->mu);
 }
 
 int feed_start_queue(struct feeder *f, struct feed_queue *q, int fd)
 {
 	pthread_mutex_lock(&f->mu);
 	f->b = NULL;
+	f->path = NULL;
 	f->q = q;
 	f->fd = fd;
 	f->state = WORK;

@@ -39,6 +39,16 @@ int feed_start(struct feeder *f, const struct block *b, int fd);
 int feed_wait(struct feeder *f, unsigned long long *sent);
 
 /*
+ * --fifo: as feed_start(), but the feeder opens the named pipe path for
+ * writing itself, once the job opens it for reading. After launch_run()
+ * (in place of step 4) call feed_cancel(): a job that never opened the
+ * fifo, or quit reading, ends the feed with -EPIPE.
+ */
+int feed_start_fifo(struct feeder *f, const struct block *b,
+		    const char *path);
+void feed_cancel(struct feeder *f);
+
+/*
  * --round-robin: -j jobs start once and take blocks in turn. The reader
  * pushes blocks into a queue; each slot's feeder takes the next one as
  * soon as its job's pipe has taken the last, so a slow job does not hold

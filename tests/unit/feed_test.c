@@ -207,6 +207,102 @@ static void test_round_robin(void)
 		free(qdata[i]);
 }
 
+struct fifo_reader {
+	const char *path;
+	struct drain d;
+};
+
+static void *read_fifo(void *arg)
+{
+	struct fifo_reader *fr = arg;
+
+	fr->d.fd = open(fr->path, O_RDONLY | O_CLOEXEC);
+	if (fr->d.fd >= 0) {
+		drain(&fr->d);
+		close(fr->d.fd);
+	}
+	return NULL;
+}
+
+/* --cat and --fifo. */
+static void test_cat_fifo(const char *data, size_t big, int range_fd)
+{
+	struct feeder *f;
+	struct block b;
+	struct fifo_reader fr;
+	pthread_t t;
+	char path[256];
+	int fd, rc, ok;
+	ssize_t k;
+	char *back = malloc(big + 16);
+
+	memset(&b, 0, sizeof(b));
+	b.fd = -1;
+	b.head = "H\n";
+	b.head_len = 2;
+	b.data = data;
+	b.len = big;
+	rc = block_to_file(&b, "/tmp", path, sizeof(path));
+	fd = open(path, O_RDONLY);
+	k = read(fd, back, big + 16);
+	close(fd);
+	unlink(path);
+	CHECK(rc == 0 && k == (ssize_t)big + 2 && memcmp(back, "H\n", 2) == 0
+	      && memcmp(back + 2, data, big) == 0,
+	      "--cat: a memory block to a file, every byte");
+
+	b.data = NULL;
+	b.len = 0;
+	b.fd = range_fd;
+	b.off = 777;
+	b.flen = (off_t)(big - 1000);
+	rc = block_to_file(&b, "/tmp", path, sizeof(path));
+	fd = open(path, O_RDONLY);
+	k = read(fd, back, big + 16);
+	close(fd);
+	unlink(path);
+	CHECK(rc == 0 && k == b.flen + 2 &&
+	      memcmp(back + 2, data + 777, (size_t)b.flen) == 0,
+	      "--cat: a file range to a file, every byte");
+
+	feed_new(&f);
+	b.fd = -1;
+	b.data = data;
+	b.len = big;
+	rc = block_mkfifo("/tmp", 7, path, sizeof(path));
+	CHECK_INT(rc, 0, "--fifo: block_mkfifo");
+	fr.path = path;
+	fr.d.buf = back;
+	fr.d.len = 0;
+	fr.d.cap = big + 16;
+	fr.d.stop = 0;
+	feed_start_fifo(f, &b, path);
+	pthread_create(&t, NULL, read_fifo, &fr);
+	pthread_join(t, NULL);
+	feed_cancel(f);
+	rc = feed_wait(f, NULL);
+	ok = rc == 0 && fr.d.len == big + 2 &&
+	     memcmp(back + 2, data, big) == 0;
+	CHECK(ok, "--fifo: the job reads the block through the fifo");
+
+	fr.d.len = 0;
+	fr.d.stop = 1;
+	feed_start_fifo(f, &b, path);
+	pthread_create(&t, NULL, read_fifo, &fr);
+	pthread_join(t, NULL);
+	feed_cancel(f);
+	CHECK_INT(feed_wait(f, NULL), -EPIPE,
+		  "--fifo: a job that quits reading: -EPIPE");
+
+	feed_start_fifo(f, &b, path);
+	feed_cancel(f);
+	CHECK_INT(feed_wait(f, NULL), -EPIPE,
+		  "--fifo: a job that never opens it: -EPIPE, no hang");
+	unlink(path);
+	feed_free(f);
+	free(back);
+}
+
 int main(void)
 {
 	size_t big = 8 << 20, small = 1000;
@@ -286,6 +382,7 @@ int main(void)
 
 	feed_free(f);
 	test_round_robin();
+	test_cat_fifo(data, big, fd);
 	close(fd);
 	free(d.buf);
 	free(data);
