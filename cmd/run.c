@@ -74,6 +74,7 @@ struct run {
 	int joblog_fd;		/* -1 without --joblog */
 	int results_fd;		/* -1 without --results */
 	struct progress *progress;
+	struct fetch *fetch;	/* --download: the run's transfers, or NULL */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stopping changed; for timed waits */
@@ -105,7 +106,12 @@ void run_stop(struct run *r, int cause, int sig)
 		launch_signal(r->launcher, sig);
 	pool_cancel(r->pool);
 	if (r->o->download)
-		fetch_stop();
+		fetch_stop(r->fetch);
+}
+
+void run_pause(struct run *r, int stop)
+{
+	launch_signal(r->launcher, stop ? SIGSTOP : SIGCONT);
 }
 
 /*
@@ -143,22 +149,11 @@ static int stopping(struct run *r)
 	return st;
 }
 
-/* Sleep on r->cv until the monotonic time t or a stop; r->mu held. */
+/* Sleep on r->cv until clock_now() reaches t or a stop; r->mu held. */
 static void wait_until(struct run *r, double t)
 {
-	struct timespec ts;
-	double now = clock_now();
-
-	if (t <= now)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (t - now);
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L)
-		ts.tv_nsec = 999999999L;
 	while (!r->stopping &&
-	       pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+	       clock_timedwait(&r->cv, &r->mu, t) != ETIMEDOUT)
 		;
 }
 
@@ -418,7 +413,7 @@ static void run_fetch(struct run *r, struct job *j, struct slot *s)
 			return;
 	}
 	j->ran = 1;
-	fetch_job(&s->fetch, j->args, j->nargs, j->seq, &res);
+	fetch_job(r->fetch, &s->fetch, j->args, j->nargs, j->seq, &res);
 	buf_addch(&res.line, '\n');
 	emit_print(&r->emit, j, res.line.p, res.line.len);
 	if (res.failed) {
@@ -471,7 +466,7 @@ static void job_finished(struct run *r, struct job *j)
 		return;
 	pool_cancel(r->pool);
 	if (r->o->download)
-		fetch_stop();
+		fetch_stop(r->fetch);
 	if (h->when == HALT_NOW)
 		terminate_all(r);
 }
@@ -605,7 +600,7 @@ static void counts(void *ctx, struct progress_counts *c)
 	c->total = r->total && r->total < r->nsubmitted ? r->nsubmitted
 							 : r->total;
 	pthread_mutex_unlock(&r->mu);
-	c->bytes = r->o->download ? fetch_bytes() : 0;
+	c->bytes = r->o->download ? fetch_bytes(r->fetch) : 0;
 }
 
 /* Everything run_new() sets up but the pool and the threads. */
@@ -626,6 +621,7 @@ static void release(struct run *r)
 	launch_free(r->launcher);
 	free(r->slots);
 	free(r->env);
+	fetch_teardown(r->fetch);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
@@ -638,13 +634,9 @@ static int open_reports(struct run *r, char *err, size_t errlen)
 	int rc, resuming = o->resume || o->resume_failed || o->retry_failed;
 
 	if (resuming) {
+		/* opts_validate() made sure --joblog names a file. */
 		const char *path = o->joblog;
 
-		if (!path || !strcmp(path, "-")) {
-			snprintf(err, errlen, "--resume, --resume-failed and "
-				 "--retry-failed need --joblog FILE");
-			return -EINVAL;
-		}
 		if (path[0] == '+')
 			path++;
 		rc = joblog_load(&r->resume, path);
@@ -698,7 +690,6 @@ static int start_progress(struct run *r)
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	    const struct tmpl *tagstring, char *err, size_t errlen)
 {
-	pthread_condattr_t ca;
 	struct run *r;
 	size_t window;
 	int rc;
@@ -715,11 +706,16 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (o->use_shell_env && getenv("SHELL") && *getenv("SHELL"))
 		r->shell = getenv("SHELL");
 	r->want_cmdline = o->joblog || o->json;
+	/* libcurl must be set up before any thread exists. */
+	if (o->download) {
+		rc = fetch_setup(&r->fetch, o, err, errlen);
+		if (rc) {
+			free(r);
+			return rc;
+		}
+	}
 	pthread_mutex_init(&r->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	clock_cond_init(&r->cv);
 	r->slots = calloc(o->jobs + 1, sizeof(*r->slots));
 	rc = r->slots ? env_setup(r) : -ENOMEM;
 	if (!rc)

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "quote.h"
 
 /* Room for the shell's path and "-c" in tmpl_size(). */
@@ -340,12 +341,6 @@ static size_t scan_word(struct parse *ps, size_t i, size_t end, int split,
 	return i;
 }
 
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "%s", msg);
-}
-
 /* 1 if the first word holds a replacement string. */
 static int first_word_varies(const struct tmpl *t)
 {
@@ -374,12 +369,12 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	ps.rs = replstr ? replstr : "{}";
 	ps.rlen = strlen(ps.rs);
 	if (ps.rlen == 0) {
-		set_err(err, errlen, "empty replacement string");
+		errbuf_set(err, errlen, "empty replacement string");
 		rc = -EINVAL;
 		goto out;
 	}
 	if (nwords == 0) {
-		set_err(err, errlen, "empty command template");
+		errbuf_set(err, errlen, "empty command template");
 		rc = -EINVAL;
 		goto out;
 	}
@@ -404,7 +399,7 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 		for (i = 0; i < text.len && is_blank(text.p[i]); i++)
 			;
 		if (i == text.len) {
-			set_err(err, errlen, "empty command template");
+			errbuf_set(err, errlen, "empty command template");
 			rc = -EINVAL;
 			goto out;
 		}
