@@ -220,10 +220,12 @@ int feed_start(struct feeder *f, const struct block *b, int fd)
 	int room = fcntl(fd, F_GETPIPE_SZ), rc;
 	unsigned long long sent = 0;
 
-	if (room > 0 && block_bytes(b) <= (unsigned long long)room) {
-		/* It fits: an empty pipe takes it without blocking, and
-		 * the feeder thread is idle, so no lock is needed to
-		 * write. */
+	/* A memory block that fits goes in at once: an empty pipe takes
+	 * it without blocking, and the feeder thread is idle, so no lock
+	 * is needed. Not a file range: splice fills a pipe slot per page
+	 * touched, so a range can need more slots than its bytes say. */
+	if (b->fd < 0 && room > 4096 &&
+	    block_bytes(b) <= (unsigned long long)room - 4096) {
 		rc = block_feed(b, fd, &sent);
 		close(fd);
 		pthread_mutex_lock(&f->mu);
