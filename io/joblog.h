@@ -37,6 +37,7 @@ struct joblog_entry {
 	int signal;
 	const char *cmd;	/* unescaped; NUL-terminated when loaded */
 	size_t cmdlen;
+	unsigned long long sent;	/* bytes fed to its stdin (--pipe) */
 };
 
 /* Append the header line, with its newline. */
