@@ -90,7 +90,7 @@ static void test_format(void)
 	/* Appending keeps what was there. */
 	buf_addstr(&b, "before\n");
 	{
-		struct joblog_entry e = { 7, 0, 0, 0, 0, 0, "z", 1 };
+		struct joblog_entry e = { 7, 0, 0, 0, 0, 0, "z", 1, 0 };
 
 		CHECK(joblog_format(&b, &e) == 0, "format appends");
 	}
@@ -117,7 +117,7 @@ static void test_round_trip(void)
 		struct joblog_entry w = {
 			i + 1, 1700000000.125 + (double)i, 0.5 * (double)i,
 			i * 10, (int)i - 1, (int)i % 3, cmds[i],
-			strlen(cmds[i]),
+			strlen(cmds[i]), 0,
 		};
 
 		joblog_format(&b, &w);
