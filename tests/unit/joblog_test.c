@@ -24,7 +24,7 @@ static const char *fmt(unsigned long long seq, double start, double rt,
 		       const char *cmd)
 {
 	static struct buf b = BUF_INIT;
-	struct joblog_entry e;
+	struct joblog_entry e = { 0 };
 
 	e.seq = seq;
 	e.start = start;
