@@ -299,7 +299,7 @@ table "--pipe: one stream, two wc -l" "$bytes" pipe_file \
 table "--pipe-part: a seekable file, two wc -l" "$bytes" part \
 	part gnu_part halves
 table "Two jobs' output (2 x $SIZE MiB) into a pipe" "$((2 * bytes))" \
-	cat_cat grouped keep ungroup
+	cat_cat cat_cat grouped keep ungroup
 echo
 echo "Against the targets of issue 8 (how many times faster lanes is):"
 echo
