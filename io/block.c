@@ -281,6 +281,10 @@ int block_init(struct block_reader *r, int fd, const struct block_opts *o)
 		split_release(&r->sp);
 		return -ENOMEM;
 	}
+	/* Reading a pipe 64 KiB at a time costs a wake-up of the writer
+	 * per read: ask for a larger pipe (it fails quietly for anything
+	 * that is not a pipe, or above fs.pipe-max-size). */
+	(void)fcntl(fd, F_SETPIPE_SZ, 1024 * 1024);
 	rc = pthread_mutex_init(&r->mu, NULL);
 	if (!rc) {
 		rc = pthread_cond_init(&r->cv, NULL);
