@@ -204,3 +204,25 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 	assert_failure 255
 	assert_stderr --partial "--pipe needs a command"
 }
+
+# bats test_tags=slow
+@test "Ctrl-C in the middle: what was done is the input's start, once" {
+	seq 300000 >in.txt
+	"$LANES" --pipe -k -j2 --block 20k --joblog log 'sleep 0.3; cat' \
+		<in.txt >out 2>err 3>&- &
+	pid=$!
+	sleep 1.5
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 130 ]
+	# The output is a prefix of the input: no block twice, none missing
+	# before the last one printed; and the logged jobs' blocks are in it.
+	size=$(stat -c %s out)
+	[ "$size" -gt 0 ]
+	cmp out <(head -c "$size" in.txt)
+	sent=$(awk 'NR > 1 { s += $5 } END { print s + 0 }' log)
+	[ "$sent" -gt 0 ]
+	[ "$sent" -le "$size" ]
+	[ "$size" -lt "$(stat -c %s in.txt)" ]
+}
