@@ -41,6 +41,8 @@ void outpol_decide(struct outpol *p, const struct opts *o)
 	/* A retried job's output may be thrown away, so it cannot stream. */
 	p->live = ordered && p->show == SHOW_OUTPUT && o->retries <= 1;
 	p->keep_copy = sink == SINK_LINES && o->results;
+	p->claim = !ordered && p->show == SHOW_OUTPUT && o->retries <= 1 &&
+		   !o->results;
 	p->tagged = o->tag || o->tagstring;
 }
 
@@ -59,52 +61,146 @@ int emit_init(struct emitter *e, const struct opts *o,
 	e->slots = calloc(o->jobs + 1, sizeof(*e->slots));
 	if (!e->slots)
 		return -ENOMEM;
+	for (unsigned i = 0; i <= o->jobs; i++) {
+		cap_init(&e->slots[i].line[0], o->tmpdir);
+		cap_init(&e->slots[i].line[1], o->tmpdir);
+	}
 	pthread_mutex_init(&e->linemu, NULL);
+	pthread_mutex_init(&e->ownmu, NULL);
+	pthread_cond_init(&e->owncv, NULL);
 	return 0;
 }
 
 void emit_release(struct emitter *e)
 {
 	for (unsigned i = 0; e->slots && i <= e->o->jobs; i++) {
-		buf_release(&e->slots[i].line[0]);
-		buf_release(&e->slots[i].line[1]);
+		cap_release(&e->slots[i].line[0]);
+		cap_release(&e->slots[i].line[1]);
 	}
 	free(e->slots);
 	e->slots = NULL;
 	pthread_mutex_destroy(&e->linemu);
+	pthread_mutex_destroy(&e->ownmu);
+	pthread_cond_destroy(&e->owncv);
 }
 
-/* --line-buffer: write every complete line now, keep the rest. */
-static int line_sink(struct emitter *e, struct emit_slot *s, int stream,
+struct tagged {
+	int fd;
+	struct out_tagger *tagger;
+};
+
+static int write_tagged(void *ctx, const char *p, size_t n)
+{
+	struct tagged *t = ctx;
+
+	return out_write_tagged(t->fd, t->tagger, p, n);
+}
+
+/*
+ * --line-buffer: write every complete line now, keep the rest. The rest
+ * is kept in a capture, so a line without an end takes at most
+ * CAP_MEM_MAX of memory and goes to --tmpdir beyond that; it is written
+ * whole, under the lock, once it ends, so lines of two jobs never mix.
+ */
+static int line_sink(struct emitter *e, struct job *j, int stream,
 		     const char *p, size_t n, int flush)
 {
-	struct buf *part = &s->line[stream - 1];
+	struct emit_slot *s = &e->slots[j->slot];
+	struct capture *part = &s->line[stream - 1];
+	struct tagged t = { stream, &s->tagger[stream - 1] };
 	const char *nl = NULL;
 	size_t head;
-	int rc = 0;
+	int rc = 0, lost;
 
 	for (size_t i = n; i-- > 0;)
 		if (p[i] == '\n') {
 			nl = p + i;
 			break;
 		}
-	if (!nl && !flush)
-		return buf_add(part, p, n);
+	if (!nl && !flush) {
+		cap_write(part, p, n);	/* a failure shows in cap_error() */
+		return 0;
+	}
 	head = nl ? (size_t)(nl - p) + 1 : n;
 	pthread_mutex_lock(&e->linemu);
 	if (e->progress && e->tty_out)
 		progress_clear(e->progress);
-	if (part->len)
-		rc = out_write_tagged(stream, &s->tagger[stream - 1], part->p,
-				      part->len);
+	if (cap_len(part))
+		rc = cap_each(part, write_tagged, &t);
 	if (!rc && head)
-		rc = out_write_tagged(stream, &s->tagger[stream - 1], p,
-				      head);
+		rc = out_write_tagged(stream, t.tagger, p, head);
 	pthread_mutex_unlock(&e->linemu);
-	buf_reset(part);
-	if (!rc && head < n)
-		rc = buf_add(part, p + head, n - head);
+	lost = cap_error(part);
+	if (lost)
+		error("job %llu: output lost: cannot keep a long line in "
+		      "'%s': %s", j->seq, e->o->tmpdir, strerror(-lost));
+	cap_reset(part);
+	if (head < n)
+		cap_write(part, p + head, n - head);
 	return rc;
+}
+
+/*
+ * The emitter handed the job's stdout over (cap_hand_over()): it is the
+ * job the user is watching, so its worker writes to our stdout itself,
+ * with no copy through the capture and the emitter thread.
+ */
+static int write_direct(struct emitter *e, struct job *j, const char *p,
+			size_t n)
+{
+	struct emit_slot *s = &e->slots[j->slot];
+	int rc;
+
+	if (!s->direct) {
+		s->direct = 1;
+		out_tagger_init(&s->tagger[0], j->tag.p, j->tag.len);
+		s->tagger[0].midline = cap_direct_midline(&j->out);
+	}
+	rc = out_write_tagged(STDOUT_FILENO, &s->tagger[0], p, n);
+	if (rc)
+		e->stdout_failed(e->ctx, rc);
+	return rc;
+}
+
+static int write_tagged_out(void *ctx, const char *p, size_t n)
+{
+	return out_write_tagged(STDOUT_FILENO, ctx, p, n);
+}
+
+/*
+ * Grouped mode: a job that has printed more than fits in memory takes our
+ * stdout while it runs, if nobody is printing, and writes the rest
+ * itself: its bytes then go through no spill file and no emitter thread.
+ * Its output stays in one piece, since the emitter prints no other job
+ * until it lets go (emit_job_end()). 1 when taken, 0 when not, -errno.
+ */
+static int claim_stdout(struct emitter *e, struct job *j)
+{
+	struct emit_slot *s = &e->slots[j->slot];
+	unsigned long long len;
+	int rc, mine;
+
+	pthread_mutex_lock(&e->ownmu);
+	mine = !e->owner && !e->printing;
+	if (mine)
+		e->owner = j;
+	pthread_mutex_unlock(&e->ownmu);
+	if (!mine)
+		return 0;
+	if (e->progress && e->tty_out)
+		progress_clear(e->progress);
+	out_tagger_init(&s->tagger[0], j->tag.p, j->tag.len);
+	len = cap_len(&j->out);
+	rc = cap_each(&j->out, write_tagged_out, &s->tagger[0]);
+	if (rc) {
+		e->stdout_failed(e->ctx, rc);
+		return rc;
+	}
+	j->out_done = 1;
+	/* The worker is the capture's only reader from here on. */
+	cap_discard(&j->out, len, 1);
+	cap_hand_over(&j->out, s->tagger[0].midline);
+	return 1;
 }
 
 int emit_sink(void *ctx, int stream, const char *p, size_t n)
@@ -118,10 +214,16 @@ int emit_sink(void *ctx, int stream, const char *p, size_t n)
 		/* A capture that cannot grow (disk full) keeps the error
 		 * for the emitter to report; we go on draining so the job
 		 * is not blocked. */
-		cap_write(stream == 1 ? &j->out : &j->err, p, n);
+		if (stream == 1 && e->pol.claim && !j->out_done &&
+		    cap_len(&j->out) + n > CAP_MEM_MAX &&
+		    (rc = claim_stdout(e, j)) < 0)
+			return rc;
+		rc = cap_write(stream == 1 ? &j->out : &j->err, p, n);
+		if (rc == CAP_DIRECT)
+			return write_direct(e, j, p, n);
 		return 0;
 	}
-	rc = line_sink(e, &e->slots[j->slot], stream, p, n, 0);
+	rc = line_sink(e, j, stream, p, n, 0);
 	if (e->pol.keep_copy)
 		cap_write(stream == 1 ? &j->out : &j->err, p, n);
 	/* Only a failed stdout stops the job; a failed write to stderr is
@@ -140,9 +242,10 @@ int emit_print(struct emitter *e, struct job *j, const char *p, size_t n)
 	switch (e->pol.sink) {
 	case SINK_CAPTURE:
 		/* The emitter reports a capture that failed. */
-		return cap_write(&j->out, p, n);
+		rc = cap_write(&j->out, p, n);
+		return rc == CAP_DIRECT ? write_direct(e, j, p, n) : 0;
 	case SINK_LINES:
-		rc = line_sink(e, &e->slots[j->slot], 1, p, n, 0);
+		rc = line_sink(e, j, 1, p, n, 0);
 		break;
 	default:
 		rc = out_write(STDOUT_FILENO, p, n);
@@ -176,6 +279,7 @@ void emit_job_begin(struct emitter *e, struct job *j)
 {
 	struct emit_slot *s = &e->slots[j->slot];
 
+	s->direct = 0;
 	if (!e->pol.tagged)
 		return;
 	make_tag(e, j);
@@ -185,12 +289,16 @@ void emit_job_begin(struct emitter *e, struct job *j)
 
 void emit_job_end(struct emitter *e, struct job *j)
 {
-	struct emit_slot *s = &e->slots[j->slot];
-
+	pthread_mutex_lock(&e->ownmu);
+	if (e->owner == j) {
+		e->owner = NULL;
+		pthread_cond_broadcast(&e->owncv);
+	}
+	pthread_mutex_unlock(&e->ownmu);
 	if (e->pol.sink != SINK_LINES)
 		return;
-	line_sink(e, s, 1, NULL, 0, 1);
-	line_sink(e, s, 2, NULL, 0, 1);
+	line_sink(e, j, 1, NULL, 0, 1);
+	line_sink(e, j, 2, NULL, 0, 1);
 }
 
 /* The emitter's stdout failed: write nothing more there, and stop. */
@@ -208,7 +316,7 @@ static int emit_capture(struct emitter *e, struct job *j,
 	struct out_tagger tg;
 	unsigned long long off = 0;
 	char buf[65536];
-	int rc = 0, tagged = 0;
+	int rc = 0, tagged = 0, offered = 0;
 
 	for (;;) {
 		unsigned long long len;
@@ -225,7 +333,27 @@ static int emit_capture(struct emitter *e, struct job *j,
 		while (off < len) {
 			size_t want = len - off < sizeof(buf) ?
 				      (size_t)(len - off) : sizeof(buf);
-			ssize_t n = cap_read(c, off, buf, want);
+			ssize_t n = 0;
+
+			/* Untagged bytes in the spill file go out without
+			 * passing through here. */
+			if (!j->tag.len && (!e->broken_pipe ||
+					    fd != STDOUT_FILENO)) {
+				n = cap_send(c, off, fd, len - off > (1 << 30) ?
+					     (1 << 30) : (size_t)(len - off));
+				if (n < 0) {
+					if (fd == STDOUT_FILENO)
+						stdout_gone(e, (int)n);
+					n = 0;
+				} else if (n > 0) {
+					off += (unsigned long long)n;
+					if (live)
+						cap_discard(c, off,
+							    e->results_fd < 0);
+					continue;
+				}
+			}
+			n = cap_read(c, off, buf, want);
 
 			if (n <= 0) {
 				rc = n < 0 ? (int)n : -EIO;
@@ -245,6 +373,13 @@ static int emit_capture(struct emitter *e, struct job *j,
 		}
 		if (done || rc)
 			break;
+		/* All printed and more to come: let the job write the rest
+		 * itself. --results needs the whole capture at the end. */
+		if (live && !offered && e->results_fd < 0 && !e->broken_pipe &&
+		    fd == STDOUT_FILENO) {
+			cap_hand_over(c, tg.midline);
+			offered = 1;
+		}
 	}
 	return rc;
 }
@@ -307,10 +442,19 @@ static void emit_job(struct emitter *e, struct job *j, int started,
 	int rc;
 
 	started = started && !j->skipped;
+	/* A job that took stdout while it runs has it until it ends. */
+	pthread_mutex_lock(&e->ownmu);
+	while (e->owner)
+		pthread_cond_wait(&e->owncv, &e->ownmu);
+	e->printing = 1;
+	pthread_mutex_unlock(&e->ownmu);
 	if (started && e->progress && e->tty_out)
 		progress_clear(e->progress);
 	if (started && !e->broken_pipe)
-		show_job(e, j, out_done);
+		show_job(e, j, out_done || j->out_done);
+	pthread_mutex_lock(&e->ownmu);
+	e->printing = 0;
+	pthread_mutex_unlock(&e->ownmu);
 	if (started && j->msg && !e->broken_pipe)
 		error("%s", j->msg);
 	if (started && j->failed)
