@@ -306,7 +306,7 @@ int main(int argc, char **argv)
 	if (rc)
 		die("cannot set up process spawning: %s", strerror(-rc));
 
-	if (!o.retry_failed) {
+	if (!o.retry_failed && !o.pipe) {
 		rc = input_open(&in, &o, t, max_chars(&o, t), err,
 				sizeof(err));
 		if (rc)
@@ -343,7 +343,18 @@ int main(int argc, char **argv)
 		die("cannot start the signal thread: %s", strerror(rc));
 	pthread_detach(sigthread);
 
-	failed = o.retry_failed ? feed_retry_failed(r) : feed(r, in, o.shuf);
+	if (o.pipe) {
+		err[0] = '\0';
+		failed = 0;
+		rc = run_pipe(r, err, sizeof(err));
+		if (rc) {
+			error("%s", *err ? err : strerror(-rc));
+			failed = -1;
+		}
+	} else {
+		failed = o.retry_failed ? feed_retry_failed(r) :
+			 feed(r, in, o.shuf);
+	}
 	status = run_wait(r);
 	pthread_mutex_lock(&sc.mu);
 	sc.run = NULL;
