@@ -51,7 +51,6 @@ struct input {
 	const struct opts *o;
 	const struct tmpl *t;
 	size_t max_chars;
-	size_t base_size;	/* the command with no arguments */
 	struct source *src;
 	size_t nsrc;
 	struct group *grp;
@@ -162,7 +161,6 @@ int input_open(struct input **out, const struct opts *o,
 	in->o = o;
 	in->t = t;
 	in->max_chars = max_chars;
-	in->base_size = t ? tmpl_size(t, NULL, 0) : 0;
 	in->src = calloc(nsrc, sizeof(*in->src));
 	in->grp = calloc(nsrc, sizeof(*in->grp));
 	if (!in->src || !in->grp) {
@@ -457,23 +455,33 @@ static int job_add_tuple(struct input *in)
 	return 0;
 }
 
-/* The bytes the tuple adds to a command line. */
-static size_t tuple_size(struct input *in)
+/*
+ * Add the tuple to the size of the command line f if it fits in
+ * max_chars, or if first (a job too long for the kernel then fails
+ * alone, with a message); return whether it was added.
+ */
+static int tuple_fits(struct input *in, struct tmpl_fill *f, int first)
 {
-	size_t n = 0;
+	struct tmpl_fill next = *f;
 
-	if (in->t)
-		return tmpl_size(in->t, in->tup, in->ntup) - in->base_size;
-	for (size_t i = 0; i < in->ntup; i++)
-		n += in->tup[i].len + 1;
-	return n;
+	if (in->t) {
+		tmpl_fill_add(in->t, &next, in->tup, in->ntup);
+	} else {
+		for (size_t i = 0; i < in->ntup; i++)
+			next.size += in->tup[i].len + 1;
+	}
+	if (!first && next.size > in->max_chars)
+		return 0;
+	*f = next;
+	return 1;
 }
 
 int input_next(struct input *in, const struct tmpl_arg **args,
 	       size_t *nargs, char *err, size_t errlen)
 {
 	const struct opts *o = in->o;
-	size_t ntuples = 0, size = in->base_size;
+	struct tmpl_fill fill;
+	size_t ntuples = 0;
 	int rc;
 
 	/* The common case: one tuple per job, handed out without a copy. */
@@ -497,6 +505,9 @@ int input_next(struct input *in, const struct tmpl_arg **args,
 	}
 	buf_reset(&in->jobdata);
 	in->njob = 0;
+	memset(&fill, 0, sizeof fill);
+	if (in->t)
+		tmpl_fill_init(in->t, &fill);
 	for (;;) {
 		if (!in->pending) {
 			rc = next_tuple(in, err, errlen);
@@ -506,15 +517,8 @@ int input_next(struct input *in, const struct tmpl_arg **args,
 				break;
 			in->pending = 1;
 		}
-		if (o->xargs) {
-			size_t add = tuple_size(in);
-
-			/* The first tuple always goes: a job too long for
-			 * the kernel then fails alone, with a message. */
-			if (ntuples && size + add > in->max_chars)
-				break;
-			size += add;
-		}
+		if (o->xargs && !tuple_fits(in, &fill, !ntuples))
+			break;
 		rc = job_add_tuple(in);
 		if (rc)
 			return rc;

@@ -67,6 +67,27 @@ X(MAX_CHARS, 's', "max-chars", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
   "command lines are at most N bytes (-m, -X)")			\
 X(SHUF, 0, "shuf", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
   "run the jobs in a random order (reads all input)")			\
+X(PIPE, 0, "pipe", HIDDEN("spreadstdin"), ARG_NONE, S_INPUT, "",	\
+  "cut standard input into blocks, each one job's stdin")		\
+X(PIPE_PART, 0, "pipe-part", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
+  "--pipe over the seekable -a FILE, cut by seeking")			\
+X(BLOCK, 0, "block", HIDDEN("block-size"), ARG_STRING, S_INPUT, "SIZE",\
+  "blocks of about SIZE bytes (k/M/G; default 1M);\n"		\
+  "-N: N blocks per job slot (--pipe-part)")				\
+X(RECEND, 0, "recend", NO_ALIAS, ARG_STRING, S_INPUT, "STR",		\
+  "records end with STR (--pipe; default \\n)")			\
+X(RECSTART, 0, "recstart", NO_ALIAS, ARG_STRING, S_INPUT, "STR",	\
+  "records start with STR (--pipe)")					\
+X(REGEXP, 0, "regexp", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
+  "--recend and --recstart are regular expressions")			\
+X(MAX_LINES, 'L', "max-lines", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
+  "a record is N lines (--pipe)")					\
+X(ROUND_ROBIN, 0, "round-robin", NO_ALIAS, ARG_NONE, S_INPUT, "",	\
+  "start -j jobs once and give them blocks in turn")			\
+X(CAT, 0, "cat", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
+  "give each block as a temporary file, {} its name")			\
+X(FIFO, 0, "fifo", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
+  "give each block through a named pipe, {} its name")		\
 X(REPLSTR, 'I', NULL, NO_ALIAS, ARG_STRING, S_COMMAND, "STR",		\
   "use STR instead of {} for the record")				\
 X(QUOTE, 'q', "quote", NO_ALIAS, ARG_NONE, S_COMMAND, "",		\
@@ -79,6 +100,9 @@ X(JOBS, 'j', "jobs", NO_ALIAS, ARG_JOBS, S_EXECUTION, "N",		\
   "the number of cores)")						\
 X(MAX_PROCS, 'P', "max-procs", NO_ALIAS, ARG_JOBS, S_EXECUTION, "N",	\
   "same as --jobs")							\
+X(SLURM, 0, "slurm", NO_ALIAS, ARG_NONE, S_EXECUTION, "",		\
+  "run the jobs on the nodes of this Slurm allocation,\n"		\
+  "one agent per node (-j: jobs per node)")				\
 X(DRY_RUN, 0, "dry-run", NO_ALIAS, ARG_NONE, S_EXECUTION, "",		\
   "print each command instead of running it")				\
 X(TMPDIR, 0, "tmpdir", NO_ALIAS, ARG_STRING, S_EXECUTION, "DIR",	\
@@ -181,7 +205,8 @@ X(MAX_FILESIZE, 0, "max-filesize", NO_ALIAS, ARG_SIZE, S_DOWNLOADS,	\
 X(LIMIT_RATE, 0, "limit-rate", NO_ALIAS, ARG_SIZE, S_DOWNLOADS, "SIZE",\
   "download at most SIZE bytes per second in all")			\
 X(HEADER, 0, "header", NO_ALIAS, ARG_STRING, S_DOWNLOADS,		\
-  "'NAME: VALUE'", "send this header; repeatable")			\
+  "'NAME: VALUE'", "send this header; repeatable; with --pipe:\n"	\
+  "REGEX or N lines, repeated atop every block")			\
 X(USER_AGENT, 0, "user-agent", NO_ALIAS, ARG_STRING, S_DOWNLOADS, "STR",\
   "send this User-Agent")						\
 X(CACERT, 0, "cacert", NO_ALIAS, ARG_STRING, S_DOWNLOADS, "FILE",	\
@@ -466,6 +491,56 @@ static void parse_rest(struct opts *o, int argc, char **argv)
 	}
 }
 
+/* --pipe and its options; --header means the block header there, an
+ * HTTP header with --download. */
+static void pipe_validate(struct opts *o)
+{
+	size_t i;
+
+	if (!o->pipe) {
+		if (o->block_size || o->block_per_slot || o->recend ||
+		    o->recstart || o->regexp || o->max_lines ||
+		    o->round_robin || o->pipe_cat || o->pipe_fifo)
+			die_usage("--block, --recend, --recstart, --regexp, "
+				  "-L, --round-robin, --cat and --fifo need "
+				  "--pipe or --pipe-part");
+		for (i = 0; i < o->nheaders; i++)
+			if (!strchr(o->headers[i], ':'))
+				die_usage("--header '%s': want 'Name: value'",
+					  o->headers[i]);
+		return;
+	}
+	if (o->download)
+		die_usage("--pipe and --download do not go together");
+	if (!o->ncmd)
+		die_usage("--pipe needs a command to give the blocks to");
+	if (o->nheaders > 1)
+		die_usage("--pipe takes one --header");
+	if (o->pipe_cat && o->pipe_fifo)
+		die_usage("--cat and --fifo do not go together");
+	if (o->block_per_slot && !o->pipe_part)
+		die_usage("--block -N (blocks per job slot) needs --pipe-part");
+	if (o->shuf)
+		die_usage("--shuf does not apply to --pipe blocks");
+	for (i = 0; i < o->nsrcs; i++) {
+		if (o->srcs[i].kind != SRC_FILE || o->nsrcs > 1)
+			die_usage("--pipe reads one input: standard input or "
+				  "-a FILE");
+		if (strcmp(o->srcs[i].path, "-"))
+			o->pipe_file = o->srcs[i].path;
+	}
+	if (o->pipe_part && !o->pipe_file)
+		die_usage("--pipe-part needs -a FILE");
+	if (!o->block_size && !o->block_per_slot) {
+		/* GNU parallel's defaults: 1 MiB; --pipe-part without
+		 * --block makes 10 blocks per job slot. */
+		if (o->pipe_part)
+			o->block_per_slot = o->round_robin ? 1 : 10;
+		else
+			o->block_size = 1024 * 1024;
+	}
+}
+
 /*
  * Every check that involves more than one option, and the fix-ups one
  * option makes to another, in one place; opts_parse() ends with it.
@@ -486,8 +561,12 @@ static void opts_validate(struct opts *o)
 	if (why)
 		die_usage("cannot use '%s' for temporary files: %s", o->tmpdir,
 			  why);
+	if (o->slurm && o->download)
+		die_usage("--slurm runs commands on the nodes; it cannot be "
+			  "used with --download");
 	if (o->download && o->ncmd)
 		die_usage("--download takes no command: each record is a URL");
+	pipe_validate(o);
 	if (o->download && (o->xargs || o->max_args))
 		die_usage("--download runs one URL per job; -m, -X, -n and "
 			  "-N do not apply");
@@ -585,6 +664,48 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case O_SHUF:
 			o->shuf = 1;
 			break;
+		case O_PIPE:
+			o->pipe = 1;
+			break;
+		case O_PIPE_PART:
+			o->pipe = 1;
+			o->pipe_part = 1;
+			break;
+		case O_BLOCK:
+			if (optarg[0] == '-') {
+				o->block_per_slot = (unsigned long long)
+					optval_count(label, optarg + 1, 1,
+						     1000000);
+				o->block_size = 0;
+			} else {
+				o->block_size = optval_size(label, optarg);
+				o->block_per_slot = 0;
+				if (o->block_size <= 0)
+					die_usage("--block '%s': must be more "
+						  "than zero", optarg);
+			}
+			break;
+		case O_RECEND:
+			o->recend = optarg;
+			break;
+		case O_RECSTART:
+			o->recstart = optarg;
+			break;
+		case O_REGEXP:
+			o->regexp = 1;
+			break;
+		case O_MAX_LINES:
+			o->max_lines = optval_count(label, optarg, 1, INT_MAX);
+			break;
+		case O_ROUND_ROBIN:
+			o->round_robin = 1;
+			break;
+		case O_CAT:
+			o->pipe_cat = 1;
+			break;
+		case O_FIFO:
+			o->pipe_fifo = 1;
+			break;
 		case O_REPLSTR:
 			if (!*optarg)
 				die_usage("-I needs a non-empty string");
@@ -599,6 +720,9 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case O_JOBS:
 		case O_MAX_PROCS:
 			jobs = optarg;
+			break;
+		case O_SLURM:
+			o->slurm = 1;
 			break;
 		case O_DRY_RUN:
 			o->dry_run = 1;
@@ -762,9 +886,6 @@ void opts_parse(struct opts *o, int argc, char **argv)
 
 			if (!h)
 				die("out of memory");
-			if (!strchr(optarg, ':'))
-				die_usage("--header '%s': want 'Name: value'",
-					  optarg);
 			o->headers = h;
 			h[o->nheaders++] = optarg;
 			break;
@@ -787,6 +908,10 @@ void opts_parse(struct opts *o, int argc, char **argv)
 	}
 	o->jobs = jobs ? optval_jobs(jobs) : optval_jobs("100%");
 	o->jobs_arg = jobs;
+	/* With --slurm, -j counts per node; without it each node runs as
+	 * many jobs as Slurm gave it CPUs. */
+	if (o->slurm && jobs)
+		o->per_node = o->jobs;
 	parse_rest(o, argc - optind, argv + optind);
 	if (o->link)
 		for (size_t k = 1; k < o->nsrcs; k++)

@@ -55,6 +55,8 @@ struct src_spec {
 
 struct opts {
 	unsigned jobs;		/* >= 1 */
+	int slurm;		/* --slurm: jobs run on the allocation's nodes */
+	unsigned per_node;	/* --slurm -j N: N; 0 for what Slurm gave */
 	int keep_order;
 	enum out_mode output;
 	int tag;
@@ -78,6 +80,20 @@ struct opts {
 	long long max_chars;	/* -s; 0 = the system's limit */
 
 	const char *tmpdir;
+
+	/* --pipe (GNU parallel's spellings). */
+	int pipe;		/* --pipe or --pipe-part */
+	int pipe_part;		/* --pipe-part */
+	const char *pipe_file;	/* -a FILE, NULL for stdin */
+	long long block_size;	/* --block bytes, 0 with block_per_slot */
+	unsigned long long block_per_slot;	/* --block -N */
+	const char *recend;	/* --recend, NULL when not given */
+	const char *recstart;	/* --recstart */
+	int regexp;		/* --regexp */
+	long long max_lines;	/* -L */
+	int round_robin;	/* --round-robin */
+	int pipe_cat;		/* --cat */
+	int pipe_fifo;		/* --fifo */
 
 	/* Job control (GNU parallel's spellings). */
 	double timeout;		/* --timeout seconds, 0 = none */

@@ -26,12 +26,15 @@
 struct run;
 
 /*
- * t is NULL when each record is a command line. Opens the job log, the
+ * t is NULL when each record is a command line. launcher is where the
+ * jobs run, with o->jobs slots (run_new() takes it, even on failure), or
+ * NULL for this machine's local launcher. Opens the job log, the
  * --results directory and the log to resume from, and starts the progress
  * display. Returns 0, or -errno with a message for the user in err.
  */
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
-	    const struct tmpl *tagstring, char *err, size_t errlen);
+	    const struct tmpl *tagstring, struct launcher *launcher,
+	    char *err, size_t errlen);
 
 /*
  * Copies the arguments. The job gets the next sequence number when seq is
@@ -41,6 +44,14 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
  */
 int run_submit(struct run *r, unsigned long long seq,
 	       const struct tmpl_arg *args, size_t nargs);
+
+/*
+ * --pipe: in place of step 2, cut the input into blocks and submit a job
+ * for each (with --round-robin, -j jobs that take them in turn). Returns
+ * 0, or -errno with a message for the user in err (a read error; the jobs
+ * already submitted still run).
+ */
+int run_pipe(struct run *r, char *err, size_t errlen);
 
 /* The input is read to its end: the total number of jobs is now known. */
 void run_input_done(struct run *r);

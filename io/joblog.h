@@ -37,9 +37,9 @@ struct joblog_entry {
 	int signal;
 	const char *cmd;	/* unescaped; NUL-terminated when loaded */
 	size_t cmdlen;
-	const char *host;	/* where it ran (an sshlogin, which holds
-				 * no tab or newline); NULL or "" is this
-				 * machine, ":". Not kept when loaded. */
+	const char *host;	/* where it ran; NULL or "" for this machine
+				 * (written ":"); not kept when loaded */
+	unsigned long long sent;	/* bytes fed to its stdin (--pipe) */
 };
 
 /* Append the header line, with its newline. */

@@ -131,6 +131,13 @@ void tmpl_free(struct tmpl *t);
 int tmpl_has_replstr(const struct tmpl *t);
 /* 1 if the template runs through the shell. */
 int tmpl_is_shell(const struct tmpl *t);
+/*
+ * 1 if some expansion may run through the shell: the template does, or
+ * its program name comes from an argument that may turn out to need the
+ * shell. Then the whole command can be one argument of sh -c, which the
+ * kernel bounds more tightly than an argv (MAX_ARG_STRLEN).
+ */
+int tmpl_may_be_shell(const struct tmpl *t);
 
 /*
  * Expand for one job into cmd (which the function initialises; release it
@@ -145,15 +152,45 @@ void tmpl_cmd_release(struct tmpl_cmd *cmd);
 
 /*
  * The size in bytes the expanded command would occupy on the kernel's
- * argument list (sum of strlen+1 over argv, or of the sh -c string), used
- * by -X/-m to fill a command line. seq and slot are taken as 20 digits.
- * In shell mode it adds 32 bytes for the shell's path and "-c", and counts
- * each quoted value at its longest (2 + 3 per single quote more than its
- * length), so the result is never below the real size and rarely far
- * above it. Cost: one pass over the arguments, no allocation.
+ * argument list (sum of strlen+1 over argv, or of the sh -c string). It
+ * is never below the real size, and rarely far above it:
+ *   - seq and slot are taken as 20 digits;
+ *   - in shell mode it adds 32 bytes for the shell's path and "-c", and
+ *     counts each quoted value at its longest (2 + 3 per single quote
+ *     more than its length) plus one for the blank that may follow it;
+ *   - a word that several values split ("x{}y") counts one terminator
+ *     more per value;
+ *   - when the first word holds a replacement string, so that a job may
+ *     run in shell mode after all ("cd", "FOO=1" as the program), it is
+ *     the larger of the direct and the shell size.
+ * Cost: one pass over the arguments (two in the last case), no
+ * allocation.
  */
 size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 		 size_t nargs);
+
+/*
+ * Filling a command line for -m/-X one tuple at a time, in constant time
+ * per tuple whatever the line holds already:
+ *   1. tmpl_fill_init(t, &f): f.size is the size with no arguments.
+ *   2. For each tuple: copy f, tmpl_fill_add(t, &copy, tuple, n); if
+ *      copy.size is over the limit, the tuple starts the next line (keep
+ *      f); else f = copy.
+ * f.size is never below tmpl_size() of all the arguments added so far,
+ * so never below the real size. A positional replacement string ({2},
+ * {-1}) counts as long as the longest argument so far, as often as it
+ * is expanded; other sizes are counted as tmpl_size() counts them.
+ */
+struct tmpl_fill {
+	size_t size;		/* the line's size so far: read this */
+	size_t nargs;		/* the rest is tmpl.c's */
+	size_t sum_direct, sum_shell;
+	size_t longest, longest_quoted;
+};
+
+void tmpl_fill_init(const struct tmpl *t, struct tmpl_fill *f);
+void tmpl_fill_add(const struct tmpl *t, struct tmpl_fill *f,
+		   const struct tmpl_arg *args, size_t nargs);
 
 /*
  * Copy an argument list into one block: tmpl_args_size() says how many
