@@ -1,10 +1,9 @@
 /*
  * ssh: connections to remote hosts over OpenSSH. Owns the ssh command
  * (--ssh), a private directory for control sockets, and per host its
- * ControlMaster processes, its CPU count and whether it is down. Also the
- * pure pieces the remote launcher needs: the POSIX-sh wrapper a remote job
- * runs under, and the filter that takes the wrapper's status report out
- * of the job's standard error.
+ * ControlMaster processes, its CPU count and whether it is down. The
+ * wrapper a remote job runs under, and the filter of its status report,
+ * are io/sshwrap's.
  *
  * Masters. Each master is an `ssh -M` child of lanes running one remote
  * `cat >/dev/null` whose standard input is a pipe lanes holds: the master
@@ -36,7 +35,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "buf.h"
 #include "launch.h"
 #include "sshl.h"
 
@@ -121,39 +119,5 @@ void ssh_argv_free(char **argv);
  */
 int ssh_spawn(pid_t *pid, char *const argv[], char *const envp[], int fd0,
 	      int fd1, int fd2);
-
-/*
- * Append to b the remote command that runs the shell command line cmd
- * under the wrapper: `exec sh -c 'WRAPPER' lanes TOKEN TERMSEQ CMD`, every
- * part quoted for the remote login shell. The wrapper runs cmd with
- * standard input /dev/null in `sh -c`, watches its own standard input:
- * a line naming a signal ("TERM") sends it to the session's process group
- * (sshd makes each session its own), EOF walks ts and ends with KILL. It
- * reports how cmd ended as the last bytes on standard error:
- * "\037lanes:TOKEN:x:N\n" (exit N) or "...:s:N\n" (signal N).
- */
-int ssh_wrap(struct buf *b, const char *token, const struct termseq *ts,
-	     const char *cmd);
-
-/* The remote name of a signal for the wrapper ("TERM"), or NULL. */
-const char *ssh_signame(int sig);
-
-/* Takes the wrapper's report out of a stream without delaying other
- * bytes: only a possible start of a report is held back. */
-struct ssh_tail {
-	char pre[32];		/* "\037lanes:TOKEN:" */
-	size_t npre;
-	char hold[48];
-	size_t n;
-	int found;		/* a report was seen */
-	int status;		/* as from waitpid(), once found */
-};
-
-void ssh_tail_init(struct ssh_tail *t, const char *token);
-int ssh_tail_feed(struct ssh_tail *t, const char *p, size_t n,
-		  spawn_sink *sink, void *ctx, int stream);
-/* At EOF: hand on whatever was held back. */
-int ssh_tail_end(struct ssh_tail *t, spawn_sink *sink, void *ctx,
-		 int stream);
 
 #endif

@@ -163,7 +163,7 @@ static void all_down(struct sshrun *L, struct launch_result *res)
 /* Send one signal line to slot s's job, under mu. */
 static int send_locked(struct sshrun *L, unsigned s, int sig)
 {
-	const char *name = ssh_signame(sig);
+	const char *name = sshw_signame(sig);
 	char line[16];
 	int n;
 
@@ -210,7 +210,7 @@ static int fd_sink(void *ctx, int stream, const char *p, size_t n)
 }
 
 struct sctx {
-	struct ssh_tail tail;
+	struct sshw_tail tail;
 	const struct launch_job *j;
 };
 
@@ -221,7 +221,7 @@ static int job_sink(void *ctx, int stream, const char *p, size_t n)
 	void *ictx = c->j->capture ? c->j->ctx : NULL;
 
 	if (stream == 2)
-		return ssh_tail_feed(&c->tail, p, n, inner, ictx, 2);
+		return sshw_tail_feed(&c->tail, p, n, inner, ictx, 2);
 	return inner(ictx, 1, p, n);
 }
 
@@ -274,9 +274,9 @@ static int session(struct sshrun *L, struct rhost *rh, size_t mi,
 	int rc, st = 0, lost = 0, killed;
 	unsigned s = j->slot;
 
-	ssh_tail_init(&c.tail, rh->h->conf->token);
+	sshw_tail_init(&c.tail, rh->h->conf->token);
 	c.j = j;
-	rc = ssh_wrap(&remote, rh->h->conf->token, j->termseq, cmd);
+	rc = sshw_wrap(&remote, rh->h->conf->token, j->termseq, cmd);
 	if (!rc)
 		rc = ssh_host_argv(rh->h, mi, buf_str(&remote), &argv);
 	if (!rc && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
@@ -318,7 +318,7 @@ static int session(struct sshrun *L, struct rhost *rh, size_t mi,
 	}
 	rc = 0;
 	if (!res->stopped)
-		ssh_tail_end(&c.tail, job_sink, &c, 2);
+		sshw_tail_end(&c.tail, job_sink, &c, 2);
 	spawn_close(&pr);
 	spawn_wait(&pr, &st);
 	pthread_mutex_lock(&L->mu);

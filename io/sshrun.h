@@ -2,7 +2,7 @@
  * sshrun: the remote launcher. Implements struct launcher_ops over a set
  * of ssh hosts (io/ssh.h): each host offers a number of job slots and the
  * launcher's nslots is their sum. A job runs as `ssh -S CTL host -- WRAP`
- * over one of the host's masters, under the wrapper of ssh_wrap(), whose
+ * over one of the host's masters, under the wrapper of sshw_wrap(), whose
  * standard input stays a pipe lanes holds: launch_signal() and --timeout
  * name signals on it, and its EOF (lanes gone, connection gone) ends the
  * job's whole remote process group. Around the job it sends the job's
@@ -41,6 +41,7 @@
 #include "buf.h"
 #include "launch.h"
 #include "ssh.h"
+#include "sshwrap.h"
 
 struct sshrun_opts {
 	const char *workdir;	/* --workdir: NULL for the remote home,

@@ -1,8 +1,8 @@
 /*
- * Unit tests for the pure parts of io/ssh: the --ssh word splitting, the
- * filter that takes the wrapper's report out of standard error, and the
- * wrapper itself, run here by the local /bin/sh exactly as a remote login
- * shell would run it (no ssh involved).
+ * Unit tests for the pure parts of io/ssh and io/sshwrap: the --ssh word
+ * splitting, the filter that takes the wrapper's report out of standard
+ * error, and the wrapper itself, run here by the local /bin/sh exactly as
+ * a remote login shell would run it (no ssh involved).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "ssh.h"
+#include "sshwrap.h"
 #include "tap.h"
 
 static int collect(void *ctx, int stream, const char *p, size_t n)
@@ -56,15 +57,15 @@ static void test_conf(void)
 static const char *tail(const char *s, size_t len, size_t k, int *status)
 {
 	static char out[512];
-	struct ssh_tail t;
+	struct sshw_tail t;
 	struct buf b = BUF_INIT;
 	size_t i;
 
-	ssh_tail_init(&t, "0123abcd0123abcd");
+	sshw_tail_init(&t, "0123abcd0123abcd");
 	for (i = 0; i < len; i += k)
-		ssh_tail_feed(&t, s + i, len - i < k ? len - i : k, collect,
-			      &b, 2);
-	ssh_tail_end(&t, collect, &b, 2);
+		sshw_tail_feed(&t, s + i, len - i < k ? len - i : k, collect,
+			       &b, 2);
+	sshw_tail_end(&t, collect, &b, 2);
 	*status = t.found ? t.status : -1;
 	snprintf(out, sizeof(out), "%s", buf_str(&b));
 	buf_release(&b);
@@ -120,14 +121,14 @@ static void wrap_run(const char *cmd, double delay, const char *line,
 		.sig = { SIGTERM }, .wait = { 0.2 }, .n = 1,
 	};
 	struct buf script = BUF_INIT, o = BUF_INIT, e = BUF_INIT;
-	struct ssh_tail t;
+	struct sshw_tail t;
 	int in[2], out[2], err[2];
 	char *argv[4];
 	double at = clock_now() + delay;
 	int sent = 0;
 	pid_t pid;
 
-	ssh_wrap(&script, "0123abcd0123abcd", &ts, cmd);
+	sshw_wrap(&script, "0123abcd0123abcd", &ts, cmd);
 	argv[0] = (char *)"sh";
 	argv[1] = (char *)"-c";
 	argv[2] = (char *)buf_str(&script);
@@ -141,7 +142,7 @@ static void wrap_run(const char *cmd, double delay, const char *line,
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
-	ssh_tail_init(&t, "0123abcd0123abcd");
+	sshw_tail_init(&t, "0123abcd0123abcd");
 	for (;;) {
 		struct pollfd pf[2] = { { out[0], POLLIN, 0 },
 					{ err[0], POLLIN, 0 } };
@@ -173,15 +174,15 @@ static void wrap_run(const char *cmd, double delay, const char *line,
 		if (pf[1].revents) {
 			r = read(err[0], chunk, sizeof(chunk));
 			if (r > 0)
-				ssh_tail_feed(&t, chunk, (size_t)r, collect,
-					      &e, 2);
+				sshw_tail_feed(&t, chunk, (size_t)r, collect,
+					       &e, 2);
 			else {
 				close(err[0]);
 				err[0] = -1;
 			}
 		}
 	}
-	ssh_tail_end(&t, collect, &e, 2);
+	sshw_tail_end(&t, collect, &e, 2);
 	while (waitpid(pid, &w->rc, 0) < 0 && errno == EINTR)
 		;
 	if (in[1] >= 0)
