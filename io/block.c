@@ -1,23 +1,17 @@
 /*
  * block: --pipe blocks and --pipe-part ranges.
  *
- * DESIGN. A split is a position s where --recend ends and --recstart
- * begins. Plain strings are found with memmem()/memrchr() on their
- * concatenation, regexes with one compiled "(recend)(recstart)" whose
- * first group ends at the split; regexec() runs with REG_STARTEND, so
- * bytes before the search start give "^" its context and NULs are data.
- *
- * The stream reader keeps one buffer in which [start, len) is unread. By
- * size it fills the buffer to --block bytes and cuts at the last split
- * (searching backwards, so only the tail is looked at); with no split it
- * reads twice as much and looks again, only at what is new. With -N it
+ * DESIGN. The stream reader keeps one buffer in which [start, len) is
+ * unread. By size it fills the buffer to --block bytes and cuts at the last
+ * split (searching backwards, so only the tail is looked at); with no split
+ * it reads twice as much and looks again, only at what is new. With -N it
  * counts splits forwards and cuts after the N-th (times -L). A cut hands
  * out the smaller side with a copy: usually the carry (a partial record)
- * moves to a fresh buffer and the block keeps the buffer it was read
- * into, so the bytes are copied once, by read(2); when many small blocks
- * come out of one read (-N 1) each block is copied out instead. Buffers
- * come back through block_put() and are reused, so a steady run neither
- * allocates nor faults in new pages.
+ * moves to a fresh buffer and the block keeps the buffer it was read into,
+ * so the bytes are copied once, by read(2); when many small blocks come out
+ * of one read (-N 1) each block is copied out instead. Buffers come back
+ * through block_put() and are reused, so a steady run neither allocates nor
+ * faults in new pages.
  *
  * The part reader never reads the data it hands out: for each cut it
  * reads a window from cut position onwards until a split shows up.
@@ -27,17 +21,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define WINDOW (128 * 1024)
-#define MOVE_MAX (1024 * 1024)
 
 void block_unescape(const char *s, char *out, size_t *len)
 {
@@ -62,187 +53,6 @@ void block_unescape(const char *s, char *out, size_t *len)
 		s++;
 	}
 	*len = n;
-}
-
-/* Append a regex to p with \n, \t, \r made the bytes they name, since
- * POSIX regcomp() gives them no meaning. */
-static size_t re_append(char *p, const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++) {
-		if (*s == '\\' && s[1]) {
-			char c = s[1] == 'n' ? '\n' : s[1] == 't' ? '\t' :
-				 s[1] == 'r' ? '\r' : 0;
-			if (c)
-				p[n++] = c;
-			else {
-				p[n++] = s[0];
-				p[n++] = s[1];
-			}
-			s++;
-			continue;
-		}
-		p[n++] = *s;
-	}
-	return n;
-}
-
-/* Compile a user's regex the way --recend, --recstart and --header use
- * it. */
-static int re_compile(regex_t *re, const char *s, char *err, size_t errlen)
-{
-	char *pat = malloc(strlen(s) + 1);
-	int e;
-
-	if (!pat)
-		return -ENOMEM;
-	pat[re_append(pat, s)] = '\0';
-	e = regcomp(re, pat, REG_EXTENDED | REG_NEWLINE);
-	free(pat);
-	if (e) {
-		regerror(e, re, err, errlen);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int split_init(struct block_split *sp, const struct block_opts *o,
-		      char *err, size_t errlen)
-{
-	char *pat = NULL;
-	int rc = 0, e;
-	size_t n = 0;
-
-	memset(sp, 0, sizeof(*sp));
-	sp->regexp = o->regexp;
-	if (!o->regexp) {
-		sp->elen = o->recend_len;
-		sp->slen = o->recstart_len;
-		sp->both = malloc(sp->elen + sp->slen + 1);
-		if (!sp->both)
-			return -ENOMEM;
-		if (sp->elen)
-			memcpy(sp->both, o->recend, sp->elen);
-		if (sp->slen)
-			memcpy(sp->both + sp->elen, o->recstart, sp->slen);
-		return 0;
-	}
-	pat = malloc(2 * ((o->recend ? strlen(o->recend) : 0) +
-			  (o->recstart ? strlen(o->recstart) : 0)) + 8);
-	if (!pat)
-		return -ENOMEM;
-	pat[n++] = '(';
-	n += re_append(pat + n, o->recend ? o->recend : "");
-	pat[n++] = ')';
-	pat[n++] = '(';
-	n += re_append(pat + n, o->recstart ? o->recstart : "");
-	pat[n++] = ')';
-	pat[n] = '\0';
-	e = regcomp(&sp->re, pat, REG_EXTENDED | REG_NEWLINE);
-	if (e) {
-		regerror(e, &sp->re, err, errlen);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (sp->re.re_nsub < 2) {
-		regfree(&sp->re);
-		snprintf(err, errlen, "unbalanced parentheses");
-		rc = -EINVAL;
-		goto out;
-	}
-	sp->have_re = 1;
-out:
-	free(pat);
-	return rc;
-}
-
-static void split_release(struct block_split *sp)
-{
-	free(sp->both);
-	if (sp->have_re)
-		regfree(&sp->re);
-	memset(sp, 0, sizeof(*sp));
-}
-
-/*
- * The first split s >= floor whose recend starts at or after from, in
- * buf[0, len). Returns 1 and *s, or 0 and *resume: where to search from
- * once more bytes follow (earlier starts were decided). eof says that
- * len is the end of the input, so "$" may match there.
- */
-static int split_fwd(const struct block_split *sp, const char *buf,
-		     size_t len, size_t from, size_t floor, int eof,
-		     size_t *s, size_t *resume)
-{
-	size_t blen = sp->elen + sp->slen, i = from;
-	regmatch_t m[3];
-	const char *p;
-
-	if (!sp->regexp && blen == 0) {
-		/* Records end anywhere: every position is a split. */
-		i = from > floor ? from : floor;
-		if (i <= len) {
-			*s = i;
-			return 1;
-		}
-		*resume = from;
-		return 0;
-	}
-	if (!sp->regexp) {
-		while (i + blen <= len) {
-			p = memmem(buf + i, len - i, sp->both, blen);
-			if (!p)
-				break;
-			i = (size_t)(p - buf);
-			if (i + sp->elen >= floor) {
-				*s = i + sp->elen;
-				return 1;
-			}
-			i++;
-		}
-		*resume = len + 1 > blen && len + 1 - blen > from ?
-			  len + 1 - blen : from;
-		return 0;
-	}
-	while (i <= len) {
-		m[0].rm_so = (regoff_t)i;
-		m[0].rm_eo = (regoff_t)len;
-		if (regexec(&sp->re, buf, 3, m,
-			    REG_STARTEND | (eof ? 0 : REG_NOTEOL)))
-			break;
-		if ((size_t)m[1].rm_eo >= floor) {
-			*s = (size_t)m[1].rm_eo;
-			return 1;
-		}
-		i = (size_t)m[0].rm_so + 1;
-	}
-	*resume = from;
-	return 0;
-}
-
-/* Plain only, blen > 0: the last split s >= 1 whose recend starts at or
- * after lo. */
-static int split_last(const struct block_split *sp, const char *buf,
-		      size_t len, size_t lo, size_t *s)
-{
-	size_t blen = sp->elen + sp->slen, i;
-	const char *p;
-
-	if (len < blen)
-		return 0;
-	i = len - blen + 1;
-	while (i > lo) {
-		p = memrchr(buf + lo, sp->both[0], i - lo);
-		if (!p)
-			return 0;
-		i = (size_t)(p - buf);
-		if (memcmp(p, sp->both, blen) == 0 && i + sp->elen >= 1) {
-			*s = i + sp->elen;
-			return 1;
-		}
-	}
-	return 0;
 }
 
 static int opts_check(const struct block_opts *o, char *err, size_t errlen)
@@ -270,7 +80,9 @@ int block_init(struct block_reader *r, int fd, const struct block_opts *o)
 	rc = opts_check(o, r->errbuf, sizeof(r->errbuf));
 	if (rc)
 		return rc;
-	rc = split_init(&r->sp, o, r->errbuf, sizeof(r->errbuf));
+	rc = bsplit_init(&r->sp, o->recend, o->recend_len, o->recstart,
+			 o->recstart_len, o->regexp, r->errbuf,
+			 sizeof(r->errbuf));
 	if (rc)
 		return rc;
 	r->spare = calloc(r->o.keep, sizeof(*r->spare));
@@ -278,7 +90,7 @@ int block_init(struct block_reader *r, int fd, const struct block_opts *o)
 	if (!r->spare || !r->spare_cap) {
 		free(r->spare);
 		free(r->spare_cap);
-		split_release(&r->sp);
+		bsplit_release(&r->sp);
 		return -ENOMEM;
 	}
 	/* Reading a pipe 64 KiB at a time costs a wake-up of the writer
@@ -294,7 +106,7 @@ int block_init(struct block_reader *r, int fd, const struct block_opts *o)
 	if (rc) {
 		free(r->spare);
 		free(r->spare_cap);
-		split_release(&r->sp);
+		bsplit_release(&r->sp);
 		return -rc;
 	}
 	return 0;
@@ -310,7 +122,7 @@ void block_release(struct block_reader *r)
 	free(r->spare_cap);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
-	split_release(&r->sp);
+	bsplit_release(&r->sp);
 	free(r->head);
 	free(r->buf);
 	r->buf = r->head = NULL;
@@ -466,8 +278,6 @@ static int read_header(struct block_reader *r)
 	unsigned long long lines = 0;
 	size_t pos = 0, hlen = 0, want = r->o.size;
 	const char *nl;
-	regex_t re;
-	regmatch_t m[1];
 	int rc = 0;
 
 	if (r->o.header_lines) {
@@ -491,17 +301,10 @@ static int read_header(struct block_reader *r)
 		rc = fill(r, want);
 		if (rc)
 			return rc;
-		rc = re_compile(&re, r->o.header_re, r->errbuf,
-				sizeof(r->errbuf));
+		rc = bsplit_head(r->o.header_re, r->buf, r->len, r->eof,
+				 &hlen, r->errbuf, sizeof(r->errbuf));
 		if (rc)
 			return rc;
-		m[0].rm_so = 0;
-		m[0].rm_eo = (regoff_t)r->len;
-		if (regexec(&re, r->buf ? r->buf : "", 1, m,
-			    REG_STARTEND | (r->eof ? 0 : REG_NOTEOL)) == 0 &&
-		    m[0].rm_so == 0)
-			hlen = (size_t)m[0].rm_eo;
-		regfree(&re);
 	}
 	if (hlen) {
 		r->head = malloc(hlen);
@@ -536,13 +339,13 @@ static size_t find_cut_size(struct block_reader *r, size_t *scan,
 		       r->eof && avail == all ? avail : 0;
 	if (!r->sp.regexp && r->o.lines == 1 &&
 	    r->sp.elen + r->sp.slen > 0) {
-		if (split_last(&r->sp, p, avail, *scan, &s))
+		if (bsplit_last(&r->sp, p, avail, *scan, &s))
 			return s;
 		*scan = avail + 1 > r->sp.elen + r->sp.slen ?
 			avail + 1 - r->sp.elen - r->sp.slen : 0;
 	} else {
 		/* -L or a regex: count splits from the block's start. */
-		while (split_fwd(&r->sp, p, avail, from, s + 1, r->eof, &s,
+		while (bsplit_fwd(&r->sp, p, avail, from, s + 1, r->eof, &s,
 				 &resume)) {
 			cnt++;
 			if (cnt % r->o.lines == 0)
@@ -630,7 +433,7 @@ static int seek_cut(struct block_reader *r, off_t *cut)
 			rc = seek_read(r, ws, (size_t)(hi - ws));
 			if (rc)
 				return rc;
-			if (split_last(&r->sp, r->buf, (size_t)(hi - ws), 0,
+			if (bsplit_last(&r->sp, r->buf, (size_t)(hi - ws), 0,
 				       &s) && ws + (off_t)s > b) {
 				*cut = ws + (off_t)s;
 				return 0;
@@ -706,7 +509,7 @@ static int next_block(struct block_reader *r, struct block *b)
 			cut = 0;
 		} else if (need) {
 			while (cnt < need &&
-			       split_fwd(&r->sp, r->buf + r->start, avail,
+			       bsplit_fwd(&r->sp, r->buf + r->start, avail,
 					 from, s + 1, r->eof, &s, &resume)) {
 				cnt++;
 				from = s;
@@ -820,8 +623,6 @@ static int part_header(struct block_part *p)
 	size_t wlen = 0, pos = 0, hlen = 0;
 	const char *nl;
 	ssize_t got;
-	regex_t re;
-	regmatch_t m[1];
 	int rc, eof = 0;
 
 	if (!p->o.header_lines && !p->o.header_re)
@@ -843,17 +644,10 @@ static int part_header(struct block_part *p)
 		if (lines == p->o.header_lines)
 			hlen = pos;
 	} else {
-		rc = re_compile(&re, p->o.header_re, p->errbuf,
-				sizeof(p->errbuf));
+		rc = bsplit_head(p->o.header_re, p->win, wlen, eof, &hlen,
+				 p->errbuf, sizeof(p->errbuf));
 		if (rc)
 			return rc;
-		m[0].rm_so = 0;
-		m[0].rm_eo = (regoff_t)wlen;
-		if (regexec(&re, p->win ? p->win : "", 1, m,
-			    REG_STARTEND | (eof ? 0 : REG_NOTEOL)) == 0 &&
-		    m[0].rm_so == 0)
-			hlen = (size_t)m[0].rm_eo;
-		regfree(&re);
 	}
 	if (hlen) {
 		p->head = malloc(hlen);
@@ -886,7 +680,9 @@ int block_part_init(struct block_part *p, int fd, const struct block_opts *o)
 	p->pos = cur;
 	rc = opts_check(o, p->errbuf, sizeof(p->errbuf));
 	if (!rc)
-		rc = split_init(&p->sp, o, p->errbuf, sizeof(p->errbuf));
+		rc = bsplit_init(&p->sp, o->recend, o->recend_len,
+				 o->recstart, o->recstart_len, o->regexp,
+				 p->errbuf, sizeof(p->errbuf));
 	if (!rc) {
 		rc = part_header(p);
 		if (rc)
@@ -897,7 +693,7 @@ int block_part_init(struct block_part *p, int fd, const struct block_opts *o)
 
 void block_part_release(struct block_part *p)
 {
-	split_release(&p->sp);
+	bsplit_release(&p->sp);
 	free(p->head);
 	free(p->win);
 	p->head = p->win = NULL;
@@ -921,7 +717,7 @@ static int part_cut(struct block_part *p, off_t pos, off_t *cut)
 			return (int)got;
 		eof = got == 0;
 		wlen += (size_t)got;
-		if (split_fwd(&p->sp, p->win, wlen, from, back, eof, &s,
+		if (bsplit_fwd(&p->sp, p->win, wlen, from, back, eof, &s,
 			      &resume)) {
 			*cut = base + (off_t)s;
 			return 1;
@@ -966,190 +762,4 @@ size_t block_part_size(off_t total, unsigned slots, unsigned long long n)
 	if (n == 0)
 		n = 1;
 	return (size_t)(1 + t / slots / n);
-}
-
-/* ---- feeding ---- */
-
-/* Wait until fd can take more (for a non-blocking descriptor). */
-static int wait_out(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-	if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-		return -errno;
-	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n,
-		     unsigned long long *sent)
-{
-	ssize_t w;
-	int rc;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			rc = wait_out(fd);
-			if (rc)
-				return rc;
-			continue;
-		}
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-		*sent += (unsigned long long)w;
-	}
-	return 0;
-}
-
-/* The slow way for a descriptor that neither splice nor sendfile take. */
-static int copy_range(int in, off_t off, off_t n, int out,
-		      unsigned long long *sent)
-{
-	char *buf = malloc(WINDOW);
-	ssize_t got;
-	int rc = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	while (n > 0) {
-		got = pread(in, buf, n < WINDOW ? (size_t)n : WINDOW, off);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			rc = got < 0 ? -errno : 0;
-			break;
-		}
-		rc = write_all(out, buf, (size_t)got, sent);
-		if (rc)
-			break;
-		off += got;
-		n -= got;
-	}
-	free(buf);
-	return rc;
-}
-
-static int feed_range(int in, off_t off, off_t n, int out,
-		      unsigned long long *sent)
-{
-	int use_splice = 1;
-	size_t chunk;
-	ssize_t m;
-	int rc;
-
-	while (n > 0) {
-		chunk = n < MOVE_MAX ? (size_t)n : MOVE_MAX;
-		if (use_splice)
-			m = splice(in, &off, out, NULL, chunk, SPLICE_F_MOVE);
-		else
-			m = sendfile(out, in, &off, chunk);
-		if (m < 0 && errno == EINTR)
-			continue;
-		if (m < 0 && errno == EAGAIN) {
-			rc = wait_out(out);
-			if (rc)
-				return rc;
-			continue;
-		}
-		if (m < 0 && (errno == EINVAL || errno == ENOSYS)) {
-			if (use_splice) {
-				use_splice = 0;
-				continue;
-			}
-			return copy_range(in, off, n, out, sent);
-		}
-		if (m < 0)
-			return -errno;
-		if (m == 0)	/* the file got shorter: nothing more */
-			break;
-		n -= m;
-		*sent += (unsigned long long)m;
-	}
-	return 0;
-}
-
-int block_feed(const struct block *b, int fd, unsigned long long *sent)
-{
-	unsigned long long dummy = 0;
-	int rc;
-
-	if (!sent)
-		sent = &dummy;
-	rc = write_all(fd, b->head, b->head_len, sent);
-	if (rc)
-		return rc;
-	if (b->fd >= 0)
-		return feed_range(b->fd, b->off, b->flen, fd, sent);
-	return write_all(fd, b->data, b->len, sent);
-}
-
-/* A range into a regular file: the kernel copies (or shares) it. */
-static int file_range(int in, off_t off, off_t n, int out,
-		      unsigned long long *sent)
-{
-	ssize_t m;
-
-	while (n > 0) {
-		m = copy_file_range(in, &off, out, NULL,
-				    n < MOVE_MAX ? (size_t)n : MOVE_MAX, 0);
-		if (m < 0 && errno == EINTR)
-			continue;
-		if (m <= 0)
-			break;
-		n -= m;
-		*sent += (unsigned long long)m;
-	}
-	return n > 0 ? feed_range(in, off, n, out, sent) : 0;
-}
-
-int block_to_file(const struct block *b, const char *dir, char *path,
-		  size_t pathlen)
-{
-	unsigned long long sent = 0;
-	int fd, rc;
-
-	if ((size_t)snprintf(path, pathlen, "%s/lanes-cat.XXXXXX", dir) >=
-	    pathlen)
-		return -ENAMETOOLONG;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = write_all(fd, b->head, b->head_len, &sent);
-	if (!rc && b->fd >= 0)
-		rc = file_range(b->fd, b->off, b->flen, fd, &sent);
-	else if (!rc)
-		rc = write_all(fd, b->data, b->len, &sent);
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (rc)
-		unlink(path);
-	return rc;
-}
-
-int block_mkfifo(const char *dir, unsigned long long seq, char *path,
-		 size_t pathlen)
-{
-	unsigned n;
-
-	for (n = 0; n < 1000; n++) {
-		if ((size_t)snprintf(path, pathlen, "%s/lanes-%ld-%llu-%u.fifo",
-				     dir, (long)getpid(), seq, n) >= pathlen)
-			return -ENAMETOOLONG;
-		if (mkfifo(path, 0600) == 0)
-			return 0;
-		if (errno != EEXIST)
-			return -errno;
-	}
-	return -EEXIST;
-}
-
-unsigned long long block_bytes(const struct block *b)
-{
-	return (unsigned long long)b->head_len +
-	       (b->fd >= 0 ? (unsigned long long)b->flen :
-			     (unsigned long long)b->len);
 }

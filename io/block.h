@@ -1,16 +1,10 @@
 /*
  * block: cuts a byte stream into the blocks of --pipe, and a seekable file
- * into the byte ranges of --pipe-part, at record boundaries, with GNU
- * parallel's meaning of --block, --recend, --recstart, --regexp, -N, -L and
- * --header. A block is never empty and never splits a record: a record
+ * into the byte ranges of --pipe-part, at record boundaries (io/bsplit),
+ * with GNU parallel's meaning of --block, -N, -L and --header. A block
+ * (io/blockfeed) is never empty and never splits a record: a record
  * longer than --block makes its block larger. The concatenation of every
  * block's body is the input (minus the header, which every block repeats).
- *
- * A record boundary (a "split") is a position where --recend matches just
- * before it and --recstart just after it; --regexp makes both POSIX
- * extended regular expressions (with REG_NEWLINE: "." and "[^x]" stop at a
- * newline, "^" and "$" match at lines), plain strings are bytes (use
- * block_unescape() for \n, \t, \0 ...). Both empty means any position.
  *
  * Memory: a stream reader holds about one block plus the longest record,
  * and the buffers of the blocks it handed out until they are given back
@@ -20,8 +14,8 @@
  *
  * Thread-safety: a reader belongs to one thread (the reader of lanes),
  * except block_put() and block_cancel(), which any thread may call while
- * the reader lives.
- * block_feed() may run on any thread for a block it owns.
+ * the reader lives. What to do with a block is io/blockfeed's, on any
+ * thread.
  * Errors: functions return 0 (or 1 for "a block") or -errno and never
  * print; a bad regular expression is -EINVAL with the reason in the
  * reader's err[] buffer.
@@ -30,9 +24,11 @@
 #define LANES_BLOCK_H
 
 #include <pthread.h>
-#include <regex.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "blockfeed.h"
+#include "bsplit.h"
 
 struct block_opts {
 	const char *recend;		/* bytes; NULL with recend_len 0 */
@@ -55,36 +51,10 @@ struct block_opts {
 					 * blocks are out (0: no limit) */
 };
 
-/*
- * One block: the shared header, then a body that is either in memory
- * (data, len; base is what block_put() frees or recycles) or a range of a
- * file (fd, off, flen; the fd belongs to the part reader).
- */
-struct block {
-	unsigned long long seq;		/* 1, 2, ...: {#} */
-	const char *head;		/* the header bytes, owned by the reader */
-	size_t head_len;
-	char *base;			/* memory body: the allocation */
-	size_t cap;			/* its size */
-	const char *data;		/* the body within base */
-	size_t len;
-	int fd;				/* file body: -1 for a memory body */
-	off_t off, flen;
-};
-
-/* Matches splits; internal to block.c, here so readers can be embedded. */
-struct block_split {
-	int regexp;
-	char *both;			/* plain: recend then recstart */
-	size_t elen, slen;
-	regex_t re;			/* regexp: (recend)(recstart) */
-	int have_re;
-};
-
 struct block_reader {
 	int fd;				/* not owned */
 	struct block_opts o;
-	struct block_split sp;
+	struct bsplit sp;
 	char *head;			/* header bytes (owned) */
 	size_t head_len;
 	char *buf;			/* data is [start, len) */
@@ -151,7 +121,7 @@ void block_cancel(struct block_reader *r);
 struct block_part {
 	int fd;				/* not owned */
 	struct block_opts o;
-	struct block_split sp;
+	struct bsplit sp;
 	char *head;
 	size_t head_len;
 	off_t pos, end;			/* next range starts at pos */
@@ -171,35 +141,5 @@ int block_part_next(struct block_part *p, struct block *b);
  * job slot of a file of total bytes (GNU parallel: 1 + total/slots/n).
  */
 size_t block_part_size(off_t total, unsigned slots, unsigned long long n);
-
-/*
- * Write a block (header, then body) to fd, blocking, looping on short
- * writes; a file body moves with splice(2) or sendfile(2) where the kernel
- * can, with pread/write otherwise. *sent (if not NULL) counts the bytes
- * written. Returns 0, -EPIPE when the reader of fd went away (a job that
- * stopped reading: not an error of lanes; SIGPIPE must be ignored or
- * blocked), or -errno.
- */
-int block_feed(const struct block *b, int fd, unsigned long long *sent);
-
-/*
- * --cat: write the block (header, then body) to a new file in dir, named
- * lanes-cat.XXXXXX, and put its name in path (pathlen bytes). A range is
- * copied in the kernel (copy_file_range, sendfile). The caller unlinks
- * it after the job.
- */
-int block_to_file(const struct block *b, const char *dir, char *path,
-		  size_t pathlen);
-
-/*
- * --fifo: make a named pipe in dir with a name no other lanes uses
- * (lanes-PID-SEQ-N.fifo) and put its name in path. The caller unlinks it
- * after the job.
- */
-int block_mkfifo(const char *dir, unsigned long long seq, char *path,
-		 size_t pathlen);
-
-/* Bytes a block feeds (header included): the joblog's Send column. */
-unsigned long long block_bytes(const struct block *b);
 
 #endif

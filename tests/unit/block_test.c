@@ -1,12 +1,13 @@
 /*
- * Unit tests for io/block: --pipe blocks and --pipe-part ranges. Every
- * test checks every byte: the blocks' bodies put together equal the input
- * after the header, every block starts with the header, and each cut is
- * where a straightforward model of GNU parallel's rules puts it. Input
- * comes through a pipe written in random pieces, so records straddle
- * read(2) boundaries, or from a file.
+ * Unit tests for io/block (with io/bsplit and io/blockfeed): --pipe blocks
+ * and --pipe-part ranges. Every test checks every byte: the blocks' bodies
+ * put together equal the input after the header, every block starts with
+ * the header, and each cut is where a straightforward model of GNU
+ * parallel's rules puts it. Input comes through a pipe written in random
+ * pieces, so records straddle read(2) boundaries, or from a file.
  */
 #include "block.h"
+#include "blockfeed.h"
 #include "tap.h"
 
 #include <errno.h>

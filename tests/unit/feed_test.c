@@ -4,6 +4,7 @@
  * job that stops reading (head -n1) ends the feed with -EPIPE, not a
  * hang, and its own exit status is 0.
  */
+#include "blockfeed.h"
 #include "feed.h"
 #include "tap.h"
 
