@@ -400,6 +400,44 @@ static int job_cmd(struct buf *b, const char *wd, const char *cmdline)
 	return rc;
 }
 
+/*
+ * After a job ran: fetch its --return files, then remove what was sent
+ * and fetched (--cleanup) and a temporary working directory. -EHOSTDOWN
+ * when the host went away while fetching; any other failure is only
+ * noted in res->msg, since the job itself did run.
+ */
+static int fetch_back(struct sshrun *L, struct rhost *rh, size_t mi,
+		      int remote, const char *wd, const struct buf *send,
+		      const struct buf *ret, int tempwd,
+		      struct launch_result *res)
+{
+	const char *p;
+	char why[256];
+
+	for (p = ret->p; p && p < ret->p + ret->len; p += strlen(p) + 1) {
+		int r = sshx_fetch(rh->h, mi, wd, p, why, sizeof(why));
+
+		if (r == -EHOSTDOWN)
+			return -EHOSTDOWN;
+		if (r && !res->msg[0])
+			snprintf(res->msg, sizeof(res->msg), "%.250s", why);
+	}
+	if (remote && (tempwd || (L->o.cleanup && (send->len || ret->len)))) {
+		struct buf all = BUF_INIT;
+
+		if (L->o.cleanup) {
+			buf_add(&all, send->p, send->len);
+			buf_add(&all, ret->p, ret->len);
+		}
+		if (sshx_remove(rh->h, mi, wd, all.p, all.len, tempwd, why,
+				sizeof(why)) &&
+		    !res->msg[0])
+			snprintf(res->msg, sizeof(res->msg), "%.250s", why);
+		buf_release(&all);
+	}
+	return 0;
+}
+
 static int run_on(struct sshrun *L, struct rhost *pin,
 		  const struct launch_job *j, struct launch_result *res)
 {
@@ -407,9 +445,8 @@ static int run_on(struct sshrun *L, struct rhost *pin,
 	struct buf cmd = BUF_INIT;
 	struct rhost *rh = NULL;
 	const char *p;
-	char why[256];
 	size_t mi = 0;
-	int rc, remote, tempwd = 0, lost = 0;
+	int rc, remote, tempwd = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->host = "";
@@ -467,32 +504,10 @@ static int run_on(struct sshrun *L, struct rhost *pin,
 		goto hostfail;
 	if (rc)
 		goto out;
-	for (p = ret.p; p && p < ret.p + ret.len; p += strlen(p) + 1) {
-		int r = sshx_fetch(rh->h, mi, buf_str(&wd), p, why,
-				   sizeof(why));
-
-		if (r == -EHOSTDOWN) {
-			lost = 1;
-			break;
-		}
-		if (r && !res->msg[0])
-			snprintf(res->msg, sizeof(res->msg), "%.250s", why);
-	}
-	if (lost)
+	rc = fetch_back(L, rh, mi, remote, buf_str(&wd), &send, &ret, tempwd,
+			res);
+	if (rc)
 		goto hostfail;
-	if (remote && (tempwd || (L->o.cleanup && (send.len || ret.len)))) {
-		struct buf all = BUF_INIT;
-
-		if (L->o.cleanup) {
-			buf_add(&all, send.p, send.len);
-			buf_add(&all, ret.p, ret.len);
-		}
-		if (sshx_remove(rh->h, mi, buf_str(&wd), all.p, all.len,
-				tempwd, why, sizeof(why)) &&
-		    !res->msg[0])
-			snprintf(res->msg, sizeof(res->msg), "%.250s", why);
-		buf_release(&all);
-	}
 	goto out;
 hostfail:
 	host_failed(L, rh, res);
