@@ -29,9 +29,6 @@
 
 #include "quote.h"
 
-/* Room for the shell's path and "-c" in tmpl_size(). */
-#define SH_OVERHEAD 32
-
 enum seg_kind {
 	SEG_LIT,	/* literal text */
 	SEG_ALL,	/* {} and its modified forms: one value per argument */
@@ -46,6 +43,15 @@ enum seg_mod {
 	MOD_BASE,	/* {/} */
 	MOD_DIR,	/* {//} */
 	MOD_BASEDOT,	/* {/.} */
+	/* --plus */
+	MOD_DOT2,	/* {..} */
+	MOD_DOT3,	/* {...} */
+	MOD_BASEDOT2,	/* {/..} */
+	MOD_BASEDOT3,	/* {/...} */
+	MOD_PDIR,	/* {+/} */
+	MOD_PEXT,	/* {+.} */
+	MOD_PEXT2,	/* {+..} */
+	MOD_PEXT3,	/* {+...} */
 };
 
 struct seg {
@@ -113,6 +119,28 @@ static size_t strip_ext(const char *p, size_t n)
 	return n;
 }
 
+/*
+ * Length of p[0..n) without its last count (2 or 3) extensions, as GNU
+ * parallel's {..} and {...}: each must be a non-empty run of non-dots, and
+ * the name left must not be only dots; otherwise nothing is removed.
+ */
+static size_t strip_exts(const char *p, size_t n, int count)
+{
+	size_t b = base_off(p, n), end = n;
+	const char *dot, *q;
+
+	for (int i = 0; i < count; i++) {
+		dot = end > b ? memrchr(p + b, '.', end - b) : NULL;
+		if (!dot || (size_t)(dot - p) + 1 == end)
+			return n;
+		end = (size_t)(dot - p);
+	}
+	for (q = p + b; q < p + end; q++)
+		if (*q != '.')
+			return end;
+	return n;
+}
+
 /* dirname(1): a prefix of p, or "." or "/". */
 static void dir_of(const char **pp, size_t *pn)
 {
@@ -163,24 +191,52 @@ static void modify(const struct tmpl_arg *a, int mod, const char **pp,
 	case MOD_DIR:
 		dir_of(&p, &n);
 		break;
+	case MOD_DOT2:
+	case MOD_DOT3:
+		n = strip_exts(p, n, mod == MOD_DOT2 ? 2 : 3);
+		break;
+	case MOD_BASEDOT2:
+	case MOD_BASEDOT3:
+		b = base_off(p, n);
+		p += b;
+		n = strip_exts(p, n - b, mod == MOD_BASEDOT2 ? 2 : 3);
+		break;
+	case MOD_PDIR:
+		/* What precedes the last '/', or nothing. */
+		b = base_off(p, n);
+		n = b ? b - 1 : 0;
+		break;
+	case MOD_PEXT:
+	case MOD_PEXT2:
+	case MOD_PEXT3:
+		/* What {.}, {..} or {...} removes, without its first dot. */
+		b = mod == MOD_PEXT ? strip_ext(p, n) :
+			strip_exts(p, n, mod == MOD_PEXT2 ? 2 : 3);
+		p += b < n ? b + 1 : n;
+		n = b < n ? n - b - 1 : 0;
+		break;
 	}
 	*pp = p;
 	*pn = n;
 }
 
-/* The value of a positional segment; the empty string when out of range. */
-static void pos_value(const struct vals *v, const struct seg *g,
-		      const char **pp, size_t *pn)
+/*
+ * The value of a positional segment. Out of range it is missing (returns
+ * 0): nothing at all, not even the empty word '', as in GNU parallel.
+ */
+static int pos_value(const struct vals *v, const struct seg *g,
+		     const char **pp, size_t *pn)
 {
 	const struct tmpl_arg *a;
 
 	if (g->n > v->nargs) {
 		*pp = "";
 		*pn = 0;
-		return;
+		return 0;
 	}
 	a = &v->args[g->from_end ? v->nargs - g->n : g->n - 1];
 	modify(a, g->mod, pp, pn);
+	return 1;
 }
 
 /* ---- Parsing ------------------------------------------------------ */
@@ -190,6 +246,9 @@ struct parse {
 	const char *s;		/* the joined text */
 	const char *rs;		/* replstr */
 	size_t rlen;
+	int plus;		/* TMPL_PLUS */
+	char *const *cols;	/* --header column names */
+	size_t ncols;
 	size_t nsegs;
 	struct buf check;	/* the text with each replstr as '_' */
 	int err;		/* sticky, from check */
@@ -200,11 +259,21 @@ static int is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
+/* The --plus modifiers, in the order of enum seg_mod from MOD_DOT2. */
+static const char *const plus_mods[] = {
+	"..", "...", "/..", "/...", "+/", "+.", "+..", "+...",
+};
+
 /* The modifier spelled by p[0..n), or -1. */
-static int parse_mod(const char *p, size_t n)
+static int parse_mod(const char *p, size_t n, int plus)
 {
+	size_t i;
+
 	if (n == 0)
 		return MOD_NONE;
+	for (i = 0; plus && i < sizeof plus_mods / sizeof *plus_mods; i++)
+		if (strlen(plus_mods[i]) == n && !memcmp(p, plus_mods[i], n))
+			return MOD_DOT2 + (int)i;
 	if (n == 1 && p[0] == '.')
 		return MOD_DOT;
 	if (n == 1 && p[0] == '/')
@@ -245,13 +314,21 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 		g->kind = p[0] == '#' ? SEG_SEQ : SEG_SLOT;
 		return 3;
 	}
-	mod = parse_mod(p, blen);
+	mod = parse_mod(p, blen, ps->plus);
 	if (mod > 0) {
 		g->kind = SEG_ALL;
 		g->mod = (unsigned char)mod;
 		return blen + 2;
 	}
 
+	for (i = 0; i < ps->ncols; i++) {
+		if (strlen(ps->cols[i]) == blen &&
+		    !memcmp(p, ps->cols[i], blen)) {
+			g->kind = SEG_POS;
+			g->n = i + 1;
+			return blen + 2;
+		}
+	}
 	i = 0;
 	if (p[0] == '-') {
 		g->from_end = 1;
@@ -265,7 +342,7 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 			idx = ((size_t)-1 - 9) / 10;
 		idx = idx * 10 + (size_t)(p[i] - '0');
 	}
-	mod = parse_mod(p + i, blen - i);
+	mod = parse_mod(p + i, blen - i, ps->plus);
 	if (mod < 0 || idx == 0)
 		return 0;
 	g->kind = SEG_POS;
@@ -357,8 +434,49 @@ static int first_word_varies(const struct tmpl *t)
 	return 0;
 }
 
+/*
+ * GNU parallel's {= perl =}: 1 and a message in err if s holds one. There
+ * is no Perl to run it; passing it on as text would run a wrong command.
+ */
+static int perl_expr(const char *s, size_t n, char *err, size_t errlen)
+{
+	const char *open = n > 1 ? memmem(s, n, "{=", 2) : NULL, *close;
+	size_t len;
+
+	if (!open)
+		return 0;
+	close = memmem(open + 2, n - (size_t)(open - s) - 2, "=}", 2);
+	if (!close)
+		return 0;
+	len = (size_t)(close - open) + 2;
+	if (err && errlen)
+		snprintf(err, errlen, "'%.*s': Perl expressions cannot run "
+			 "in lanes; use a --plus replacement string ({..}, "
+			 "{/..}, {+.}...) or shell code in the command, "
+			 "e.g. \"$(printf %%s {} | sed 's/a/b/')\"",
+			 len > 200 ? 200 : (int)len, open);
+	return 1;
+}
+
+/* 1 if the command starts with a replacement string (no blank first). */
+static int starts_with_repl(const struct tmpl *t)
+{
+	const struct word *w = &t->words[0];
+
+	return t->nwords && w->sep_len == 0 && w->nsegs &&
+		t->segs[w->first].kind != SEG_LIT;
+}
+
 int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	       const char *replstr, int flags, char *err, size_t errlen)
+{
+	return tmpl_parse_cols(out, words, nwords, replstr, flags, NULL, 0,
+			       err, errlen);
+}
+
+int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
+		    const char *replstr, int flags, char *const *cols,
+		    size_t ncols, char *err, size_t errlen)
 {
 	struct parse ps;
 	struct buf text = BUF_INIT, quoted = BUF_INIT;
@@ -373,6 +491,9 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	*out = NULL;
 	ps.rs = replstr ? replstr : "{}";
 	ps.rlen = strlen(ps.rs);
+	ps.plus = !!(flags & TMPL_PLUS);
+	ps.cols = cols;
+	ps.ncols = ncols;
 	if (ps.rlen == 0) {
 		set_err(err, errlen, "empty replacement string");
 		rc = -EINVAL;
@@ -399,6 +520,10 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 			rc = buf_addch(&text, ' ');
 		if (rc)
 			goto out;
+	}
+	if (perl_expr(text.p, text.len, err, errlen)) {
+		rc = -EINVAL;
+		goto out;
 	}
 	if (!quote && !t->raw) {
 		for (i = 0; i < text.len && is_blank(text.p[i]); i++)
@@ -462,6 +587,12 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 		t->shell = (flags & TMPL_SHELL) ||
 			quote_needs_shell(ps.check.p, ps.check.len);
 	t->quote = t->shell && !t->raw;
+	/* "{} x" with 'echo a': the command is the value, run as shell
+	 * code with every value unquoted, as GNU parallel documents. */
+	if (!quote && !t->raw && starts_with_repl(t)) {
+		t->shell = 1;
+		t->quote = 0;
+	}
 
 	/* The quoted copies go to their own buffer first: quoting from
 	 * text into text could move the bytes being read. */
@@ -509,8 +640,9 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	 * turn out to name something only the shell knows; keep a shell-mode
 	 * twin to fall back on. */
 	if (!t->shell && !t->raw && t->nwords && first_word_varies(t)) {
-		rc = tmpl_parse(&t->twin, words, nwords, replstr,
-				flags | TMPL_SHELL, err, errlen);
+		rc = tmpl_parse_cols(&t->twin, words, nwords, replstr,
+				     flags | TMPL_SHELL, cols, ncols, err,
+				     errlen);
 		if (rc)
 			goto out;
 	}
@@ -550,7 +682,7 @@ int tmpl_is_shell(const struct tmpl *t)
 
 /*
  * Where shell-mode text goes: into b, or, with b NULL, only counted in n
- * (quoted values at their longest, for tmpl_size()). err is sticky.
+ * (as quote_shell() would write them, for tmpl_size()). err is sticky.
  */
 struct sink {
 	struct buf *b;
@@ -571,22 +703,14 @@ static void sink_put(struct sink *s, const char *p, size_t n)
 
 static void sink_val(struct sink *s, const char *p, size_t n)
 {
-	const char *q, *end = p + n;
-	size_t quotes = 0;
-
-	if (!s->quote) {
+	if (!s->quote)
 		sink_put(s, p, n);
-		return;
-	}
-	if (s->err)
-		return;
-	if (s->b) {
+	else if (s->err)
+		;
+	else if (s->b)
 		s->err = quote_shell(s->b, p, n);
-		return;
-	}
-	for (q = p; q < end && (q = memchr(q, '\'', (size_t)(end - q))); q++)
-		quotes++;
-	s->n += n + 2 + 3 * quotes;
+	else
+		s->n += quote_shell_len(p, n);
 }
 
 /* One word; with only set, every multi-valued segment uses that alone. */
@@ -605,8 +729,8 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 			sink_put(s, t->text + g->sh_off, g->sh_len);
 			break;
 		case SEG_POS:
-			pos_value(v, g, &p, &n);
-			sink_val(s, p, n);
+			if (pos_value(v, g, &p, &n))
+				sink_val(s, p, n);
 			break;
 		case SEG_SEQ:
 			sink_put(s, v->seq, v->seq_len);
@@ -698,6 +822,7 @@ static void direct_word(const struct tmpl *t, struct out *o,
 	const struct seg *g;
 	const char *p;
 	size_t i, k, n;
+	int some = 0;	/* a word made only of missing {n} vanishes */
 
 	if (!only && w->only_multi && v->nargs == 0)
 		return;
@@ -706,18 +831,24 @@ static void direct_word(const struct tmpl *t, struct out *o,
 		switch (g->kind) {
 		case SEG_LIT:
 			out_add(o, t->text + g->off, g->len);
+			some = 1;
 			break;
 		case SEG_POS:
-			pos_value(v, g, &p, &n);
-			out_add(o, p, n);
+			if (pos_value(v, g, &p, &n)) {
+				out_add(o, p, n);
+				some = 1;
+			}
 			break;
 		case SEG_SEQ:
 			out_add(o, v->seq, v->seq_len);
+			some = 1;
 			break;
 		case SEG_SLOT:
 			out_add(o, v->slot, v->slot_len);
+			some = 1;
 			break;
 		case SEG_ALL:
+			some |= only || v->nargs;
 			if (only) {
 				modify(only, g->mod, &p, &n);
 				out_add(o, p, n);
@@ -734,7 +865,8 @@ static void direct_word(const struct tmpl *t, struct out *o,
 			break;
 		}
 	}
-	out_end(o);
+	if (some)
+		out_end(o);
 }
 
 static void direct_all(const struct tmpl *t, struct out *o,
@@ -872,7 +1004,7 @@ size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 		memset(&s, 0, sizeof s);
 		s.quote = t->quote;
 		shell_all(t, &s, &v);
-		return s.n + 1 + SH_OVERHEAD;
+		return s.n + 1;
 	}
 	memset(&o, 0, sizeof o);
 	direct_all(t, &o, &v);

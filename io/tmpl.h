@@ -19,7 +19,20 @@
  * leading dot, "a.tar.gz" -> "a.tar"); {/} keeps what follows the last '/';
  * {//} keeps what precedes it, as dirname(1) does ("." when there is no
  * '/', "/" for "/x").
- * A positional index beyond the arguments expands to the empty string.
+ * With TMPL_PLUS (--plus), also GNU parallel's
+ *   {..} {...}     without the last two / three extensions (each a
+ *                  non-empty run of non-dots; when there are fewer,
+ *                  the value is unchanged, as GNU's s:\.[^/.]+\.[^/.]+$::)
+ *   {/..} {/...}   the same of the basename
+ *   {+/}           what precedes the last '/' ("" when none)
+ *   {+.} {+..} {+...}  what {.} {..} {...} remove, without the first dot
+ * and the same after a positional index ({2..}, {-1+.}).
+ * GNU's Perl expressions {= ... =} are refused by tmpl_parse() (-EINVAL
+ * with a message naming the expression); so are they in TMPL_RAW.
+ * A positional index beyond the arguments is missing: it expands to
+ * nothing, in shell mode too (no '' word), and a direct-mode word made
+ * only of missing ones vanishes, as in GNU parallel ("echo {1} {2}" with
+ * one argument runs "echo 5 ").
  * Edge cases, compared with GNU parallel 20221122:
  *   {.}  "dir.x/file" and "a/" are unchanged; "a." -> "a" (as GNU).
  *        A dot that only dots precede in the basename starts a hidden
@@ -50,6 +63,10 @@
  * appended, each as its own word (quoted in shell mode), after a space.
  * ({#} and {%} count as replacement strings.)
  *
+ * A command that starts with a replacement string (no blank before it,
+ * "{} x") is shell code: it runs in shell mode with every value unquoted,
+ * as GNU parallel does ('{} x' with "echo a" prints "a x"). Not so with
+ * TMPL_QUOTE.
  * Choosing the mode: the literal text, with each replacement string read
  * as a plain character, goes through quote_needs_shell(). When the first
  * word holds a replacement string ("{} x"), the expanded program name is
@@ -83,6 +100,7 @@ enum {
 	TMPL_CONTEXT = 2,	/* -X: context replace */
 	TMPL_SHELL = 4,		/* force shell mode */
 	TMPL_RAW = 8,		/* raw text into cmd->shell, see below */
+	TMPL_PLUS = 16,		/* --plus replacement strings */
 };
 
 /*
@@ -125,6 +143,13 @@ struct tmpl_cmd {
  */
 int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	       const char *replstr, int flags, char *err, size_t errlen);
+/*
+ * The same, with the column names of --header: {NAME} is the positional
+ * {n} of the n-th name. cols is read during the call only.
+ */
+int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
+		    const char *replstr, int flags, char *const *cols,
+		    size_t ncols, char *err, size_t errlen);
 void tmpl_free(struct tmpl *t);
 
 /* 1 if the template contains at least one replacement string. */
@@ -144,13 +169,13 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 void tmpl_cmd_release(struct tmpl_cmd *cmd);
 
 /*
- * The size in bytes the expanded command would occupy on the kernel's
- * argument list (sum of strlen+1 over argv, or of the sh -c string), used
- * by -X/-m to fill a command line. seq and slot are taken as 20 digits.
- * In shell mode it adds 32 bytes for the shell's path and "-c", and counts
- * each quoted value at its longest (2 + 3 per single quote more than its
- * length), so the result is never below the real size and rarely far
- * above it. Cost: one pass over the arguments, no allocation.
+ * The size in bytes of the command as it is executed, what -s bounds as
+ * xargs and GNU parallel count it: the sum of strlen+1 over argv in direct
+ * mode, the length of the sh -c string plus one in shell mode. Exact,
+ * except that seq and slot are taken as 20 digits (so never below the
+ * real size), and a direct command whose program name turns out to need
+ * the shell is counted in direct mode. Cost: one pass over the arguments,
+ * no allocation.
  */
 size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 		 size_t nargs);
