@@ -26,8 +26,12 @@
 #include "spawn.h"
 #include "tmpl.h"
 
-/* The kernel's limit on one argument string, minus room for "sh -c". */
-#define SHELL_LINE_MAX (32 * 4096 - 64)
+/* The kernel's limit on one argument string (MAX_ARG_STRLEN), which
+ * holds a shell command line, its NUL included. */
+#define SHELL_LINE_MAX (32 * 4096)
+
+/* -s when not given, as xargs and GNU parallel: 128 KiB. */
+#define DEFAULT_MAX_CHARS (128 * 1024)
 
 /* Signals lanes handles on its signal thread; blocked everywhere else. */
 static const int handled[] = { SIGINT, SIGTERM, SIGHUP };
@@ -95,7 +99,9 @@ static size_t max_chars(const struct opts *o, const struct tmpl *t)
 	if (o->max_chars && (size_t)o->max_chars > limit)
 		die_usage("-s %lld: larger than the system's limit of %zu",
 			  o->max_chars, limit);
-	return o->max_chars ? (size_t)o->max_chars : limit;
+	if (o->max_chars)
+		return (size_t)o->max_chars;
+	return limit < DEFAULT_MAX_CHARS ? limit : DEFAULT_MAX_CHARS;
 }
 
 /* Submit one job; 0 to go on, 1 to stop reading (lanes is stopping),
@@ -241,6 +247,8 @@ int main(int argc, char **argv)
 	pthread_t sigthread;
 	char err[512];
 	struct stat st;
+	char *const *cols = NULL;
+	size_t ncols = 0;
 	int devnull, rc, status, failed;
 	size_t i;
 
@@ -274,12 +282,20 @@ int main(int argc, char **argv)
 	if (o.ncmd == 1 && !o.quote &&
 	    !strcmp(o.cmd[0], o.replstr ? o.replstr : "{}"))
 		o.ncmd = 0;
+	/* Before the template: --header names its columns. */
+	if (!o.retry_failed) {
+		rc = input_open(&in, &o, NULL, 0, err, sizeof(err));
+		if (rc)
+			die_usage("%s", *err ? err : strerror(-rc));
+		input_columns(in, &cols, &ncols);
+	}
 	if (o.ncmd) {
 		int flags = (o.quote ? TMPL_QUOTE : 0) |
-			    (o.context ? TMPL_CONTEXT : 0);
+			    (o.context ? TMPL_CONTEXT : 0) |
+			    (o.plus ? TMPL_PLUS : 0);
 
-		rc = tmpl_parse(&t, o.cmd, o.ncmd, o.replstr, flags, err,
-				sizeof(err));
+		rc = tmpl_parse_cols(&t, o.cmd, o.ncmd, o.replstr, flags,
+				     cols, ncols, err, sizeof(err));
 		if (rc)
 			die_usage("%s", *err ? err : strerror(-rc));
 	} else if ((o.quote || o.context) && !o.retry_failed) {
@@ -288,8 +304,9 @@ int main(int argc, char **argv)
 	if (o.tagstring) {
 		char *w[1] = { (char *)o.tagstring };
 
-		rc = tmpl_parse(&tagt, w, 1, o.replstr, TMPL_RAW | TMPL_QUOTE,
-				err, sizeof(err));
+		rc = tmpl_parse_cols(&tagt, w, 1, o.replstr, TMPL_RAW |
+				     TMPL_QUOTE | (o.plus ? TMPL_PLUS : 0),
+				     cols, ncols, err, sizeof(err));
 		if (rc)
 			die_usage("--tagstring: %s",
 				  *err ? err : strerror(-rc));
@@ -306,12 +323,8 @@ int main(int argc, char **argv)
 	if (rc)
 		die("cannot set up process spawning: %s", strerror(-rc));
 
-	if (!o.retry_failed) {
-		rc = input_open(&in, &o, t, max_chars(&o, t), err,
-				sizeof(err));
-		if (rc)
-			die_usage("%s", *err ? err : strerror(-rc));
-	}
+	if (in)
+		input_set_tmpl(in, t, max_chars(&o, t));
 	/* libcurl must be set up before any thread exists. */
 	if (o.download && fetch_setup(&o, err, sizeof(err)))
 		die_usage("%s", err);

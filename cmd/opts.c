@@ -442,7 +442,7 @@ static int sep_kind(const char *w, int *file, int *linked)
 	} else {
 		return 0;
 	}
-	*linked = w[strlen(w) - 1] == '+';
+	*linked = w[strlen(w) - 1] == '+' ? LINK_STOP : 0;
 	return 1;
 }
 
@@ -714,7 +714,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 	parse_rest(o, argc - optind, argv + optind);
 	if (o->link)
 		for (size_t i = 1; i < o->nsrcs; i++)
-			o->srcs[i].linked = 1;
+			o->srcs[i].linked = LINK_WRAP;
 	if (o->tmpdir == NULL) {
 		o->tmpdir = getenv("TMPDIR");
 		if (!o->tmpdir || !*o->tmpdir)

@@ -32,7 +32,20 @@ struct src_spec {
 	char **vals;		/* SRC_ARGS: borrowed from argv */
 	size_t nvals;
 	const char *path;	/* SRC_FILE */
-	int linked;		/* paired with the previous source */
+	int linked;		/* paired with the previous source: */
+};
+
+enum {
+	LINK_STOP = 1,		/* :::+ stops at the shortest, as GNU */
+	LINK_WRAP = 2,		/* --link: the shorter ones wrap around */
+};
+
+enum trim {
+	TRIM_UNSET,		/* none, or rl with --colsep (as GNU) */
+	TRIM_NONE,		/* --trim n */
+	TRIM_L,
+	TRIM_R,
+	TRIM_LR,
 };
 
 struct opts {
@@ -51,6 +64,9 @@ struct opts {
 	char sep;		/* record separator */
 	int skip_empty;		/* -r */
 	const char *colsep;	/* -C */
+	enum trim trim;		/* --trim */
+	const char *header;	/* --header : or REGEX: first line names */
+	int plus;		/* --plus */
 	int link;
 
 	long long max_args;	/* -n / -N; 0 = one record per job */
@@ -97,7 +113,7 @@ struct opts {
 	double stall_timeout;	/* --stall-timeout seconds (default 60) */
 	long long max_filesize;	/* --max-filesize bytes, 0 = no limit */
 	long long limit_rate;	/* --limit-rate bytes/s in total, 0 = none */
-	char **headers;		/* --header, repeatable, borrowed */
+	char **headers;		/* -H/--http-header, repeatable, borrowed */
 	size_t nheaders;
 	const char *user_agent;	/* --user-agent */
 	const char *cacert;	/* --cacert FILE */

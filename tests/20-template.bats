@@ -134,11 +134,11 @@ load helpers/common
 	assert_no_stderr
 }
 
-@test "a position beyond the arguments is empty" {
+@test "a position beyond the arguments is missing: no word, not ''" {
 	run --separate-stderr "$LANES" -k "$FIX/args" 'x{3}y' '{-5}' ::: a \
 	    ::: b
 	assert_success
-	assert_output $'[xy]\n[]'
+	assert_output '[xy]'
 	assert_no_stderr
 }
 
