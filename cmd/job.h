@@ -1,8 +1,8 @@
 /*
  * job: one job's data, from submission (arguments) through its run (exit
  * value, captured output) to the emitter that reports it. Plain data
- * shared by run.c (which owns the lifecycle) and report.c (which writes
- * job logs, JSON, --results and --files).
+ * shared by run.c (which owns the lifecycle), emit.c (which prints it) and
+ * report.c (which writes job logs, JSON, --results and --files).
  *
  * Thread-safety: the worker running a job writes it; the emitter reads it
  * after the pool handed it over (the pool's lock orders the two), except
@@ -21,6 +21,7 @@ struct job {
 	unsigned long long seq;
 	struct tmpl_arg *args;	/* into the same allocation */
 	size_t nargs;
+	unsigned long long turn;	/* place in the queue, for --delay */
 	/* Written by the worker. */
 	unsigned slot;
 	int ran;		/* a process ran, or a download was tried */
@@ -36,6 +37,20 @@ struct job {
 	struct buf cmdline;	/* as a user would type it (when needed) */
 	struct buf tag;		/* line prefix, --tag / --tagstring */
 	struct capture out, err;
+	char host[64];		/* where it ran; "" for this machine */
 };
+
+/* Copies the arguments; NULL when out of memory. */
+struct job *job_new(unsigned long long seq, const struct tmpl_arg *args,
+		    size_t nargs, const char *tmpdir);
+void job_free(struct job *j);
+
+/* The job failed with status, for the reason fmt says (lanes' own
+ * message, printed with the job's output). */
+void job_fail(struct job *j, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Forget the outcome of a try, for a retry. */
+void job_reset(struct job *j);
 
 #endif

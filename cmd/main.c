@@ -109,7 +109,7 @@ static size_t max_chars(const struct opts *o, const struct tmpl *t)
 static int submit(struct run *r, unsigned long long seq,
 		  const struct tmpl_arg *args, size_t nargs)
 {
-	int rc = run_submit_seq(r, seq, args, nargs);
+	int rc = run_submit(r, seq, args, nargs);
 
 	if (rc == -ECANCELED)
 		return 1;

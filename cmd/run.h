@@ -1,10 +1,9 @@
 /*
  * run: the jobs of one lanes invocation. Owns each job from submission to
  * the moment its result is printed: the worker function that expands the
- * template, spawns the process and captures its output, the emitter thread
- * that prints results in completion or input order, the registry of
- * running process groups that signals and a closed stdout act on, and the
- * count of failed jobs that decides the exit status.
+ * template and hands the command to a launcher (io/launch.h), the
+ * emitter that prints results (emit.h), the counts that --halt and the
+ * progress display read, stopping, and the exit status.
  *
  * Protocol (main thread):
  *   1. run_new() starts the emitter.
@@ -35,14 +34,13 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	    const struct tmpl *tagstring, char *err, size_t errlen);
 
 /*
- * Copies the arguments. The job gets the next sequence number, or seq if
- * it is not 0 (--retry-failed reruns jobs under their old numbers). A job
+ * Copies the arguments. The job gets the next sequence number when seq is
+ * 0, or seq (--retry-failed reruns jobs under their old numbers). A job
  * that --resume says is done is skipped. 0, -ECANCELED when stopping, or
  * -errno.
  */
-int run_submit(struct run *r, const struct tmpl_arg *args, size_t nargs);
-int run_submit_seq(struct run *r, unsigned long long seq,
-		   const struct tmpl_arg *args, size_t nargs);
+int run_submit(struct run *r, unsigned long long seq,
+	       const struct tmpl_arg *args, size_t nargs);
 
 /* The input is read to its end: the total number of jobs is now known. */
 void run_input_done(struct run *r);
@@ -63,8 +61,5 @@ void run_free(struct run *r);
  * Called again with SIGKILL it ends the jobs for good.
  */
 void run_stop(struct run *r, int cause, int sig);
-
-/* The signal that stopped the run (0 if none), for the exit status. */
-int run_stopped_by(struct run *r);
 
 #endif

@@ -56,7 +56,7 @@ int spawn_setup(int stdin_fd)
 }
 
 int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
-		int flags)
+		int stdin_fd, int flags)
 {
 	posix_spawn_file_actions_t fa;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
@@ -69,8 +69,10 @@ int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
 	rc = posix_spawn_file_actions_init(&fa);
 	if (rc)
 		return -rc;
-	if (spawn_stdin != 0)
-		rc = posix_spawn_file_actions_adddup2(&fa, spawn_stdin, 0);
+	if (stdin_fd < 0)
+		stdin_fd = spawn_stdin;
+	if (stdin_fd != 0)
+		rc = posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
 	if (!rc && (flags & SPAWN_CAPTURE)) {
 		if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
 			rc = errno;

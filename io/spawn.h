@@ -1,8 +1,9 @@
 /*
  * spawn: starts one job's process and carries its output to the caller.
  * The child gets its own process group, an empty signal mask, default
- * dispositions for every signal lanes handles or ignores, the caller's
- * descriptor for standard input, and either pipes for stdout and stderr
+ * dispositions for every signal lanes handles or ignores, a descriptor
+ * for standard input (the job's own, or the default set up once), and
+ * either pipes for stdout and stderr
  * (SPAWN_CAPTURE) or lanes' own. Every descriptor lanes opens is
  * close-on-exec, so a pipe end never leaks into a sibling job.
  *
@@ -44,9 +45,10 @@ typedef int spawn_sink(void *ctx, int stream, const char *p, size_t n);
 /* stdin_fd: descriptor the child gets as standard input. */
 int spawn_setup(int stdin_fd);
 
-/* argv[0] without a '/' is searched in PATH. */
+/* argv[0] without a '/' is searched in PATH. stdin_fd is the child's
+ * standard input, or -1 for the one given to spawn_setup(). */
 int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
-		int flags);
+		int stdin_fd, int flags);
 /*
  * deadline is a clock_now() time, or 0 for none; reaching it returns
  * -ETIMEDOUT with the pipes still open (pump again to drain them).

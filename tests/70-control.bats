@@ -365,6 +365,24 @@ halt_case() {
 	done
 }
 
+# bats test_tags=slow
+@test "--delay: jobs start in input order, whichever worker wins the race" {
+	# Ten idle workers race for each start; the start times must still
+	# follow the sequence numbers, or a job starts (and prints) a whole
+	# delay after the jobs behind it.
+	local log=$BATS_TEST_TMPDIR/log
+
+	run --separate-stderr "$LANES" -j10 --delay 0.4 --joblog "$log" \
+	    echo ::: 1 2 3 4 5
+	assert_success
+	assert_no_stderr
+	# Seq by start time.
+	run bash -c "awk -F'\t' 'NR > 1 { print \$3, \$1 }' '$log' |
+		     sort -n | cut -d' ' -f2"
+	assert_success
+	assert_output $'1\n2\n3\n4\n5'
+}
+
 @test "--delay with junk: exit 255" {
 	run --separate-stderr "$LANES" --delay x true ::: a
 	assert_usage_error

@@ -1,0 +1,361 @@
+/*
+ * DESIGN: in grouped mode a job's output is captured while it runs and
+ * printed whole by the emitter thread, the only writer of our stdout, so
+ * two jobs never interleave. In keep-order grouped mode the emitter asks
+ * the pool for the head job as soon as that starts and streams its stdout
+ * live, so the job the user waits for is never held back by the jobs
+ * behind it; it is held only by the reader of our output, as if it wrote
+ * to a pipe (see CAP_LIVE_AHEAD). With --line-buffer the workers write
+ * whole lines themselves under one lock, and the emitter only reports
+ * each job's end. A job is written to the job log only once its output is
+ * out, which is what makes --resume safe after a crash.
+ */
+#include "emit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "die.h"
+#include "report.h"
+
+void outpol_decide(struct outpol *p, const struct opts *o)
+{
+	int ordered = o->keep_order || o->dry_run;
+	int sink = o->output == OUT_LINE ? SINK_LINES :
+		   o->output == OUT_UNGROUP ? SINK_DIRECT : SINK_CAPTURE;
+
+	memset(p, 0, sizeof(*p));
+	/* --json and --files need each job's output whole; in input order
+	 * the head streams live anyway, which is what --line-buffer is
+	 * for. */
+	if (o->json || o->files || (ordered && sink == SINK_LINES))
+		sink = SINK_CAPTURE;
+	p->sink = sink;
+	p->ordered = ordered;
+	p->show = sink != SINK_CAPTURE ? SHOW_NOTHING :
+		  o->json ? SHOW_JSON : o->files ? SHOW_FILES : SHOW_OUTPUT;
+	/* A retried job's output may be thrown away, so it cannot stream. */
+	p->live = ordered && p->show == SHOW_OUTPUT && o->retries <= 1;
+	p->keep_copy = sink == SINK_LINES && o->results;
+	p->tagged = o->tag || o->tagstring;
+}
+
+int emit_init(struct emitter *e, const struct opts *o,
+	      const struct tmpl *tagt, int joblog_fd, int results_fd,
+	      void (*stdout_failed)(void *ctx, int rc), void *ctx)
+{
+	memset(e, 0, sizeof(*e));
+	e->o = o;
+	outpol_decide(&e->pol, o);
+	e->tagt = tagt;
+	e->joblog_fd = joblog_fd;
+	e->results_fd = results_fd;
+	e->stdout_failed = stdout_failed;
+	e->ctx = ctx;
+	e->slots = calloc(o->jobs + 1, sizeof(*e->slots));
+	if (!e->slots)
+		return -ENOMEM;
+	pthread_mutex_init(&e->linemu, NULL);
+	return 0;
+}
+
+void emit_release(struct emitter *e)
+{
+	for (unsigned i = 0; e->slots && i <= e->o->jobs; i++) {
+		buf_release(&e->slots[i].line[0]);
+		buf_release(&e->slots[i].line[1]);
+	}
+	free(e->slots);
+	e->slots = NULL;
+	pthread_mutex_destroy(&e->linemu);
+}
+
+/* --line-buffer: write every complete line now, keep the rest. */
+static int line_sink(struct emitter *e, struct emit_slot *s, int stream,
+		     const char *p, size_t n, int flush)
+{
+	struct buf *part = &s->line[stream - 1];
+	const char *nl = NULL;
+	size_t head;
+	int rc = 0;
+
+	for (size_t i = n; i-- > 0;)
+		if (p[i] == '\n') {
+			nl = p + i;
+			break;
+		}
+	if (!nl && !flush)
+		return buf_add(part, p, n);
+	head = nl ? (size_t)(nl - p) + 1 : n;
+	pthread_mutex_lock(&e->linemu);
+	if (e->progress && e->tty_out)
+		progress_clear(e->progress);
+	if (part->len)
+		rc = out_write_tagged(stream, &s->tagger[stream - 1], part->p,
+				      part->len);
+	if (!rc && head)
+		rc = out_write_tagged(stream, &s->tagger[stream - 1], p,
+				      head);
+	pthread_mutex_unlock(&e->linemu);
+	buf_reset(part);
+	if (!rc && head < n)
+		rc = buf_add(part, p + head, n - head);
+	return rc;
+}
+
+int emit_sink(void *ctx, int stream, const char *p, size_t n)
+{
+	struct emit_ctx *c = ctx;
+	struct emitter *e = c->e;
+	struct job *j = c->j;
+	int rc;
+
+	if (e->pol.sink != SINK_LINES) {
+		/* A capture that cannot grow (disk full) keeps the error
+		 * for the emitter to report; we go on draining so the job
+		 * is not blocked. */
+		cap_write(stream == 1 ? &j->out : &j->err, p, n);
+		return 0;
+	}
+	rc = line_sink(e, &e->slots[j->slot], stream, p, n, 0);
+	if (e->pol.keep_copy)
+		cap_write(stream == 1 ? &j->out : &j->err, p, n);
+	/* Only a failed stdout stops the job; a failed write to stderr is
+	 * not worth killing it for. */
+	if (rc && stream == 1) {
+		e->stdout_failed(e->ctx, rc);
+		return rc;
+	}
+	return 0;
+}
+
+int emit_print(struct emitter *e, struct job *j, const char *p, size_t n)
+{
+	int rc;
+
+	switch (e->pol.sink) {
+	case SINK_CAPTURE:
+		/* The emitter reports a capture that failed. */
+		return cap_write(&j->out, p, n);
+	case SINK_LINES:
+		rc = line_sink(e, &e->slots[j->slot], 1, p, n, 0);
+		break;
+	default:
+		rc = out_write(STDOUT_FILENO, p, n);
+		break;
+	}
+	if (rc)
+		e->stdout_failed(e->ctx, rc);
+	return rc;
+}
+
+static void make_tag(struct emitter *e, struct job *j)
+{
+	if (e->tagt) {
+		struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot };
+		struct tmpl_cmd c;
+
+		if (tmpl_expand(e->tagt, &tj, &c, 0) == 0)
+			buf_add(&j->tag, buf_str(&c.shell), c.shell.len);
+		tmpl_cmd_release(&c);
+	} else {
+		for (size_t i = 0; i < j->nargs; i++) {
+			if (i)
+				buf_addch(&j->tag, ' ');
+			buf_add(&j->tag, j->args[i].p, j->args[i].len);
+		}
+	}
+	buf_addch(&j->tag, '\t');
+}
+
+void emit_job_begin(struct emitter *e, struct job *j)
+{
+	struct emit_slot *s = &e->slots[j->slot];
+
+	if (!e->pol.tagged)
+		return;
+	make_tag(e, j);
+	out_tagger_init(&s->tagger[0], j->tag.p, j->tag.len);
+	out_tagger_init(&s->tagger[1], j->tag.p, j->tag.len);
+}
+
+void emit_job_end(struct emitter *e, struct job *j)
+{
+	struct emit_slot *s = &e->slots[j->slot];
+
+	if (e->pol.sink != SINK_LINES)
+		return;
+	line_sink(e, s, 1, NULL, 0, 1);
+	line_sink(e, s, 2, NULL, 0, 1);
+}
+
+/* The emitter's stdout failed: write nothing more there, and stop. */
+static void stdout_gone(struct emitter *e, int rc)
+{
+	if (e->broken_pipe)
+		return;
+	e->broken_pipe = 1;
+	e->stdout_failed(e->ctx, rc);
+}
+
+static int emit_capture(struct emitter *e, struct job *j,
+			struct capture *c, int fd, int live)
+{
+	struct out_tagger tg;
+	unsigned long long off = 0;
+	char buf[65536];
+	int rc = 0, tagged = 0;
+
+	for (;;) {
+		unsigned long long len;
+		int done = 1;
+
+		/* A live job's worker writes its tag before its first byte
+		 * of output; the capture's lock makes the tag visible once
+		 * cap_wait() returned, and not before. */
+		len = live ? cap_wait(c, off, &done) : cap_len(c);
+		if (!tagged) {
+			out_tagger_init(&tg, j->tag.p, j->tag.len);
+			tagged = 1;
+		}
+		while (off < len) {
+			size_t want = len - off < sizeof(buf) ?
+				      (size_t)(len - off) : sizeof(buf);
+			ssize_t n = cap_read(c, off, buf, want);
+
+			if (n <= 0) {
+				rc = n < 0 ? (int)n : -EIO;
+				break;
+			}
+			off += (unsigned long long)n;
+			/* --results reads the whole capture at the end. */
+			if (live)
+				cap_discard(c, off, e->results_fd < 0);
+			if (!e->broken_pipe || fd != STDOUT_FILENO) {
+				int w = out_write_tagged(fd, &tg, buf,
+							 (size_t)n);
+
+				if (w && fd == STDOUT_FILENO)
+					stdout_gone(e, w);
+			}
+		}
+		if (done || rc)
+			break;
+	}
+	return rc;
+}
+
+/* --files: the name of a file holding the job's stdout. */
+static void show_files(struct emitter *e, struct job *j)
+{
+	struct buf name = BUF_INIT;
+	char err[512];
+	int rc;
+
+	rc = report_files(&name, j, e->o->tmpdir, err, sizeof(err));
+	if (rc) {
+		error("job %llu: %s", j->seq, err);
+		j->failed = 1;
+	} else if (buf_addch(&name, '\n') == 0 &&
+		   (rc = out_write(STDOUT_FILENO, name.p, name.len)) != 0) {
+		stdout_gone(e, rc);
+	}
+	buf_release(&name);
+}
+
+static void show_job(struct emitter *e, struct job *j, int out_done)
+{
+	int rc;
+
+	switch (e->pol.show) {
+	case SHOW_JSON:
+		rc = report_json(STDOUT_FILENO, j);
+		if (rc)
+			stdout_gone(e, rc);
+		break;
+	case SHOW_FILES:
+		if (!out_done)
+			show_files(e, j);
+		break;
+	case SHOW_OUTPUT:
+		if (!out_done)
+			emit_capture(e, j, &j->out, STDOUT_FILENO, 0);
+		break;
+	case SHOW_NOTHING:
+		return;
+	}
+	if (e->pol.show != SHOW_JSON)
+		emit_capture(e, j, &j->err, STDERR_FILENO, 0);
+	rc = cap_error(&j->out);
+	if (!rc)
+		rc = cap_error(&j->err);
+	if (rc) {
+		error("job %llu: output lost: cannot keep it in '%s': %s",
+		      j->seq, e->o->tmpdir, strerror(-rc));
+		j->failed = 1;
+	}
+}
+
+/* Report one job the pool handed over, and free it. */
+static void emit_job(struct emitter *e, struct job *j, int started,
+		     int out_done)
+{
+	int rc;
+
+	started = started && !j->skipped;
+	if (started && e->progress && e->tty_out)
+		progress_clear(e->progress);
+	if (started && !e->broken_pipe)
+		show_job(e, j, out_done);
+	if (started && j->msg && !e->broken_pipe)
+		error("%s", j->msg);
+	if (started && j->failed)
+		e->failed++;
+	if (started && e->joblog_fd >= 0 && j->ran && !j->interrupted &&
+	    (rc = report_joblog(e->joblog_fd, j)) != 0 && rc != -EPIPE)
+		error("cannot write the job log '%s': %s", e->o->joblog,
+		      strerror(-rc));
+	job_free(j);
+}
+
+static void *emitter_main(void *arg)
+{
+	struct emitter *e = arg;
+	struct job *j;
+
+	if (e->pol.live) {
+		while ((j = pool_head(e->pool, NULL))) {
+			int started = pool_started(e->pool);
+
+			if (started && !e->broken_pipe)
+				emit_capture(e, j, &j->out, STDOUT_FILENO, 1);
+			j = pool_next(e->pool, POOL_ORDERED, NULL);
+			emit_job(e, j, started, 1);
+		}
+	} else {
+		while ((j = pool_next(e->pool, e->pol.ordered ? POOL_ORDERED :
+				      POOL_COMPLETED, NULL)))
+			emit_job(e, j, pool_started(e->pool), 0);
+	}
+	if (e->drained)
+		e->drained(e->ctx);
+	return NULL;
+}
+
+int emit_start(struct emitter *e, struct pool *pool,
+	       void (*drained)(void *ctx))
+{
+	e->pool = pool;
+	e->drained = drained;
+	e->tty_out = isatty(STDOUT_FILENO) || isatty(STDERR_FILENO);
+	return -pthread_create(&e->thread, NULL, emitter_main, e);
+}
+
+void emit_join(struct emitter *e)
+{
+	pthread_join(e->thread, NULL);
+}
