@@ -55,6 +55,7 @@
 struct slot {
 	char **envp;
 	char seq[40], num[40];
+	char pseq[48], pslot[48];	/* GNU parallel's names, too */
 	struct fetch_slot *fetch;
 };
 
@@ -65,8 +66,9 @@ struct run {
 	struct emitter emit;
 	struct launcher *launcher;
 	const char *shell;
-	char **env;		/* environ without LANES_SEQ/LANES_SLOT */
+	char **env;		/* environ without the names slot_env sets */
 	size_t nenv;
+	char pid_env[40];	/* PARALLEL_PID=, as GNU parallel sets it */
 	struct slot *slots;	/* [1..jobs] */
 	int want_cmdline;	/* keep each job's command line */
 	struct joblog resume;	/* --resume*: what a previous run did */
@@ -189,15 +191,21 @@ static int slot_env(struct run *r, struct slot *s, unsigned slot,
 		    unsigned long long seq)
 {
 	if (!s->envp) {
-		s->envp = calloc(r->nenv + 3, sizeof(*s->envp));
+		s->envp = calloc(r->nenv + 6, sizeof(*s->envp));
 		if (!s->envp)
 			return -ENOMEM;
 		memcpy(s->envp, r->env, r->nenv * sizeof(*s->envp));
 		s->envp[r->nenv] = s->seq;
 		s->envp[r->nenv + 1] = s->num;
+		s->envp[r->nenv + 2] = s->pseq;
+		s->envp[r->nenv + 3] = s->pslot;
+		s->envp[r->nenv + 4] = r->pid_env;
 		snprintf(s->num, sizeof(s->num), "LANES_SLOT=%u", slot);
+		snprintf(s->pslot, sizeof(s->pslot), "PARALLEL_JOBSLOT=%u",
+			 slot);
 	}
 	snprintf(s->seq, sizeof(s->seq), "LANES_SEQ=%llu", seq);
+	snprintf(s->pseq, sizeof(s->pseq), "PARALLEL_SEQ=%llu", seq);
 	return 0;
 }
 
@@ -585,11 +593,16 @@ static int env_setup(struct run *r)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		if (!strncmp(environ[i], "LANES_SEQ=", 10) ||
-		    !strncmp(environ[i], "LANES_SLOT=", 11))
+		    !strncmp(environ[i], "LANES_SLOT=", 11) ||
+		    !strncmp(environ[i], "PARALLEL_SEQ=", 13) ||
+		    !strncmp(environ[i], "PARALLEL_JOBSLOT=", 17) ||
+		    !strncmp(environ[i], "PARALLEL_PID=", 13))
 			continue;
 		r->env[k++] = environ[i];
 	}
 	r->nenv = k;
+	snprintf(r->pid_env, sizeof(r->pid_env), "PARALLEL_PID=%ld",
+		 (long)getpid());
 	return 0;
 }
 

@@ -229,3 +229,18 @@ at record 2: 'bbbbbbbbbbbbbbbbb'"
 	assert_stderr --partial \
 	    "lanes: '{= s/a/b/ =}': Perl expressions cannot run in lanes;"
 }
+
+# --- the environment of a job ---------------------------------------------
+
+@test "PARALLEL_SEQ, PARALLEL_JOBSLOT and PARALLEL_PID are set" {
+	# parallel -j1 -k 'echo $PARALLEL_SEQ $PARALLEL_JOBSLOT' ::: a b
+	#   1 1 / 2 1; $PARALLEL_PID is the pid of parallel itself.
+	printf '#!/bin/sh\necho "$PARALLEL_SEQ $PARALLEL_JOBSLOT $1"\n%s\n' \
+	    'test "$PARALLEL_PID" = "$PPID" && echo same' >penv
+	chmod +x penv
+	PARALLEL_SEQ=9 PARALLEL_PID=1 \
+	    run --separate-stderr "$LANES" -j1 -k ./penv ::: a b
+	assert_success
+	assert_output $'1 1 a\nsame\n2 1 b\nsame'
+	assert_no_stderr
+}
