@@ -178,14 +178,19 @@ static int hold(struct held **hv, size_t *n, size_t *cap,
  * them read first and then submitted in a random order (which is why
  * --shuf holds the whole input in memory). Shuffled jobs keep the numbers
  * of their input order, so {#} and the job log (and --resume) do not
- * depend on the shuffle. Returns 0, or -1 after an error it reported.
+ * depend on the shuffle. {##} and {0#} (--plus) need the number of jobs
+ * before the first one runs, so they hold the whole input the same way.
+ * Returns 0, or -1 after an error it reported.
  */
-static int feed(struct run *r, struct input *in, int shuf)
+static int feed(struct run *r, struct input *in, int shuf, struct tmpl *t,
+		struct tmpl *tagt, unsigned slots)
 {
 	struct held *hv = NULL;
 	size_t n = 0, cap = 0, i;
 	char err[512];
 	int rc, ret = 0;
+	int held = shuf || (t && tmpl_needs_total(t)) ||
+		   (tagt && tmpl_needs_total(tagt));
 
 	for (;;) {
 		const struct tmpl_arg *args;
@@ -201,10 +206,10 @@ static int feed(struct run *r, struct input *in, int shuf)
 			ret = -1;
 			break;
 		}
-		if (shuf) {
+		if (held) {
 			if (hold(&hv, &n, &cap, args, nargs)) {
 				error("out of memory holding the input for "
-				      "--shuf");
+				      "%s", shuf ? "--shuf" : "{##}");
 				ret = -1;
 				break;
 			}
@@ -214,10 +219,14 @@ static int feed(struct run *r, struct input *in, int shuf)
 		if (rc)
 			return rc < 0 ? -1 : 0;
 	}
-	if (shuf && ret == 0) {
+	if (held && ret == 0) {
 		unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 
-		for (i = n; i > 1; i--) {
+		if (t)
+			tmpl_set_counts(t, n, slots);
+		if (tagt)
+			tmpl_set_counts(tagt, n, slots);
+		for (i = n; shuf && i > 1; i--) {
 			size_t k = (size_t)rand_r(&seed) % i;
 			struct held tmp = hv[i - 1];
 
@@ -325,6 +334,11 @@ int main(int argc, char **argv)
 
 	if (in)
 		input_set_tmpl(in, t, max_chars(&o, t));
+	/* {0%} needs the number of slots; {##} waits for the input. */
+	if (t)
+		tmpl_set_counts(t, 0, o.jobs);
+	if (tagt)
+		tmpl_set_counts(tagt, 0, o.jobs);
 	/* libcurl must be set up before any thread exists. */
 	if (o.download && fetch_setup(&o, err, sizeof(err)))
 		die_usage("%s", err);
@@ -348,7 +362,7 @@ int main(int argc, char **argv)
 		die("cannot start the signal thread: %s", strerror(rc));
 	pthread_detach(sigthread);
 
-	failed = o.retry_failed ? feed_retry_failed(r) : feed(r, in, o.shuf);
+	failed = o.retry_failed ? feed_retry_failed(r) : feed(r, in, o.shuf, t, tagt, o.jobs);
 	status = run_wait(r);
 	pthread_mutex_lock(&sc.mu);
 	sc.run = NULL;

@@ -35,6 +35,9 @@ enum seg_kind {
 	SEG_POS,	/* {n}, {-n} and modified forms */
 	SEG_SEQ,	/* {#} */
 	SEG_SLOT,	/* {%} */
+	SEG_TOTAL,	/* {##} (--plus) */
+	SEG_SEQ0,	/* {0#} (--plus): zero-padded */
+	SEG_SLOT0,	/* {0%} (--plus): zero-padded */
 };
 
 enum seg_mod {
@@ -76,7 +79,10 @@ struct tmpl {
 	int raw;		/* TMPL_RAW */
 	int context;		/* TMPL_CONTEXT, not raw */
 	int has_repl;		/* the user wrote a replacement string */
-	int numbers;		/* {#} or {%} appear */
+	int numbers;		/* {#}, {%} or a --plus count appear */
+	int needs_total;	/* {##} or {0#} appear */
+	unsigned long long total;	/* tmpl_set_counts() */
+	unsigned slots;
 	char *text;		/* every literal, plus quoted copies */
 	struct seg *segs;
 	struct word *words;
@@ -91,6 +97,8 @@ struct vals {
 	size_t nargs;
 	const char *seq, *slot;
 	size_t seq_len, slot_len;
+	const char *total, *seq0, *slot0;	/* --plus */
+	size_t total_len, seq0_len, slot0_len;
 };
 
 /* ---- Modifiers ---------------------------------------------------- */
@@ -314,6 +322,13 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 		g->kind = p[0] == '#' ? SEG_SEQ : SEG_SLOT;
 		return 3;
 	}
+	if (ps->plus && blen == 2 && (!memcmp(p, "##", 2) ||
+				      !memcmp(p, "0#", 2) ||
+				      !memcmp(p, "0%", 2))) {
+		g->kind = p[1] == '%' ? SEG_SLOT0 :
+			  p[0] == '#' ? SEG_TOTAL : SEG_SEQ0;
+		return 4;
+	}
 	mod = parse_mod(p, blen, ps->plus);
 	if (mod > 0) {
 		g->kind = SEG_ALL;
@@ -378,8 +393,10 @@ static size_t scan_word(struct parse *ps, size_t i, size_t end, int split,
 		if (k) {
 			t->segs[ps->nsegs++] = g;
 			t->has_repl = 1;
-			if (g.kind == SEG_SEQ || g.kind == SEG_SLOT)
+			if (g.kind != SEG_ALL && g.kind != SEG_POS)
 				t->numbers = 1;
+			if (g.kind == SEG_TOTAL || g.kind == SEG_SEQ0)
+				t->needs_total = 1;
 			check_add(ps, "_", 1);
 			last = NULL;
 			i += k;
@@ -738,6 +755,15 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 		case SEG_SLOT:
 			sink_put(s, v->slot, v->slot_len);
 			break;
+		case SEG_TOTAL:
+			sink_put(s, v->total, v->total_len);
+			break;
+		case SEG_SEQ0:
+			sink_put(s, v->seq0, v->seq0_len);
+			break;
+		case SEG_SLOT0:
+			sink_put(s, v->slot0, v->slot0_len);
+			break;
 		case SEG_ALL:
 			if (only) {
 				modify(only, g->mod, &p, &n);
@@ -847,6 +873,18 @@ static void direct_word(const struct tmpl *t, struct out *o,
 			out_add(o, v->slot, v->slot_len);
 			some = 1;
 			break;
+		case SEG_TOTAL:
+			out_add(o, v->total, v->total_len);
+			some = 1;
+			break;
+		case SEG_SEQ0:
+			out_add(o, v->seq0, v->seq0_len);
+			some = 1;
+			break;
+		case SEG_SLOT0:
+			out_add(o, v->slot0, v->slot0_len);
+			some = 1;
+			break;
 		case SEG_ALL:
 			some |= only || v->nargs;
 			if (only) {
@@ -900,10 +938,37 @@ static char *fmt_ull(char buf[24], unsigned long long x)
 	return p;
 }
 
+/* Write x zero-padded to the width of max's digits (GNU's {0#}). */
+static char *fmt_pad(char buf[24], unsigned long long x,
+		     unsigned long long max)
+{
+	char tmp[24];
+	char *p = fmt_ull(buf, x);
+	size_t w = (size_t)(tmp + 24 - fmt_ull(tmp, max));
+
+	while ((size_t)(buf + 24 - p) < w)
+		*--p = '0';
+	return p;
+}
+
+void tmpl_set_counts(struct tmpl *t, unsigned long long total,
+		     unsigned slots)
+{
+	t->total = total;
+	t->slots = slots;
+	if (t->twin)
+		tmpl_set_counts(t->twin, total, slots);
+}
+
+int tmpl_needs_total(const struct tmpl *t)
+{
+	return t->needs_total;
+}
+
 int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 		struct tmpl_cmd *cmd, int want_display)
 {
-	char seqbuf[24], slotbuf[24];
+	char seqbuf[24], slotbuf[24], totbuf[24], seq0buf[24], slot0buf[24];
 	struct vals v;
 	struct sink s;
 	struct out o;
@@ -930,6 +995,12 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 		v.seq_len = (size_t)(seqbuf + sizeof seqbuf - v.seq);
 		v.slot = fmt_ull(slotbuf, job->slot);
 		v.slot_len = (size_t)(slotbuf + sizeof slotbuf - v.slot);
+		v.total = fmt_ull(totbuf, t->total);
+		v.total_len = (size_t)(totbuf + sizeof totbuf - v.total);
+		v.seq0 = fmt_pad(seq0buf, job->seq, t->total);
+		v.seq0_len = (size_t)(seq0buf + sizeof seq0buf - v.seq0);
+		v.slot0 = fmt_pad(slot0buf, job->slot, t->slots);
+		v.slot0_len = (size_t)(slot0buf + sizeof slot0buf - v.slot0);
 	}
 
 	if (t->shell) {
@@ -998,8 +1069,9 @@ size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 
 	v.args = args;
 	v.nargs = nargs;
-	v.seq = v.slot = twenty;
-	v.seq_len = v.slot_len = sizeof twenty - 1;
+	v.seq = v.slot = v.total = v.seq0 = v.slot0 = twenty;
+	v.seq_len = v.slot_len = v.total_len = v.seq0_len = v.slot0_len =
+		sizeof twenty - 1;
 	if (t->shell) {
 		memset(&s, 0, sizeof s);
 		s.quote = t->quote;

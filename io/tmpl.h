@@ -26,7 +26,10 @@
  *   {/..} {/...}   the same of the basename
  *   {+/}           what precedes the last '/' ("" when none)
  *   {+.} {+..} {+...}  what {.} {..} {...} remove, without the first dot
- * and the same after a positional index ({2..}, {-1+.}).
+ * and the same after a positional index ({2..}, {-1+.}); and
+ *   {##}  the total number of jobs     {0#}  {#} zero-padded to its width
+ *   {0%}  {%} zero-padded to the width of the number of slots
+ * as tmpl_set_counts() gives them.
  * GNU's Perl expressions {= ... =} are refused by tmpl_parse() (-EINVAL
  * with a message naming the expression); so are they in TMPL_RAW.
  * A positional index beyond the arguments is missing: it expands to
@@ -151,6 +154,15 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 		    const char *replstr, int flags, char *const *cols,
 		    size_t ncols, char *err, size_t errlen);
 void tmpl_free(struct tmpl *t);
+
+/*
+ * The total number of jobs ({##}, {0#}) and of slots ({0%}), for --plus.
+ * Call before any tmpl_expand(); tmpl_needs_total() says whether the
+ * caller must count the jobs first (read the whole input).
+ */
+void tmpl_set_counts(struct tmpl *t, unsigned long long total,
+		     unsigned slots);
+int tmpl_needs_total(const struct tmpl *t);
 
 /* 1 if the template contains at least one replacement string. */
 int tmpl_has_replstr(const struct tmpl *t);

@@ -752,6 +752,62 @@ static void test_equivalence(void)
 	CHECK(bad == 0, name);
 }
 
+/* --plus, compared with GNU parallel 20221122's --plus output. */
+static void test_plus(void)
+{
+	struct tmpl *t = NULL;
+	const char *cols[] = { "n", "v" };
+	const char *w[] = { "echo", "{##}", "{0#}", "{0%}", "{#}" };
+	const char *c[] = { "echo", "{v}-{n}-{1}" };
+	char err[512] = "";
+	struct res r;
+
+	/* parallel --plus echo {..} {...} {/..} {/...} {+/} {+.} {+..}
+	 *   {+...} ::: /d.x/a.tar.gz.c
+	 *   /d.x/a.tar /d.x/a a.tar a /d.x c gz.c tar.gz.c */
+	CHECK_STR(ex(LIST("echo", "{..}", "{...}", "{/..}", "{/...}",
+			  "{+/}", "{+.}", "{+..}", "{+...}"), TMPL_PLUS,
+		     LIST("/d.x/a.tar.gz.c")),
+		  "echo|/d.x/a.tar|/d.x/a|a.tar|a|/d.x|c|gz.c|tar.gz.c",
+		  "--plus forms");
+	/* parallel --plus echo {1..} {2/...} ::: a.b.c ::: d/e.f.g */
+	CHECK_STR(ex(LIST("echo", "{1..}", "{2/...}"), TMPL_PLUS,
+		     LIST("a.b.c", "d/e.f.g")), "echo|a|e.f.g",
+		  "--plus positional; too few extensions: unchanged");
+	CHECK_STR(ex(LIST("echo", "{+/}", "{+.}", "{..}"), TMPL_PLUS,
+		     LIST("x")), "echo|||x", "--plus with no / and no .");
+	CHECK_STR(ex(LIST("echo", "{..}", "{##}"), 0, LIST("a.b.c")),
+		  "echo {..} {##} a.b.c", "without --plus: literal text");
+	tmpl_parse(&t, (char *const *)w, 5, NULL, TMPL_PLUS, NULL, 0);
+	tmpl_set_counts(t, 12, 4);
+	CHECK(tmpl_needs_total(t), "{##} needs the total");
+	memset(&r, 0, sizeof r);
+	expand_into(&r, t, NULL, 0, 7, 3);
+	CHECK_STR(r.out, "echo|12|07|3|7", "{##} {0#} {0%}");
+	tmpl_set_counts(t, 100, 10);
+	memset(&r, 0, sizeof r);
+	expand_into(&r, t, NULL, 0, 7, 3);
+	CHECK_STR(r.out, "echo|100|007|03|7", "zero padding widths");
+	tmpl_free(t);
+
+	/* printf 'n v\na 1\n' | parallel --header : -C ' ' echo {v}-{n}-{1} */
+	t = NULL;
+	CHECK_INT(tmpl_parse_cols(&t, (char *const *)c, 2, NULL, 0,
+				  (char *const *)cols, 2, NULL, 0), 0,
+		  "parse with column names");
+	memset(&r, 0, sizeof r);
+	expand_into(&r, t, mkargs(LIST("a", "1")), 2, 1, 1);
+	CHECK_STR(r.out, "echo|1-a-a", "{name} is its column");
+	tmpl_free(t);
+
+	t = (struct tmpl *)1;
+	CHECK_INT(tmpl_parse(&t, (char *const *)LIST("echo", "{= s/a/b/ =}"),
+			     NULL, TMPL_PLUS, err, sizeof err), -EINVAL,
+		  "{= =} is refused");
+	CHECK(t == NULL, "no template for {= =}");
+	CHECK(strstr(err, "'{= s/a/b/ =}'") != NULL, "the message names it");
+}
+
 int main(void)
 {
 	test_basic();
@@ -772,5 +828,6 @@ int main(void)
 	test_size();
 	test_round_trip();
 	test_equivalence();
+	test_plus();
 	return tap_done();
 }
