@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "quote.h"
 
 enum seg_kind {
@@ -79,6 +80,7 @@ struct tmpl {
 	int raw;		/* TMPL_RAW */
 	int context;		/* TMPL_CONTEXT, not raw */
 	int has_repl;		/* the user wrote a replacement string */
+	int lead_raw;		/* starts with a replacement string */
 	int numbers;		/* {#}, {%} or a --plus count appear */
 	int needs_total;	/* {##} or {0#} appear */
 	unsigned long long total;	/* tmpl_set_counts() */
@@ -609,6 +611,7 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 	if (!quote && !t->raw && starts_with_repl(t)) {
 		t->shell = 1;
 		t->quote = 0;
+		t->lead_raw = !(flags & TMPL_SHELL);
 	}
 
 	/* The quoted copies go to their own buffer first: quoting from
@@ -1009,6 +1012,21 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 		s.quote = t->quote;
 		shell_all(t, &s, &v);
 		rc = s.err;
+		if (!rc && t->lead_raw) {
+			/* Code from the values: it runs directly when it
+			 * needs no shell, as a record that is a command. */
+			struct tmpl_arg line = { cmd->shell.p, cmd->shell.len };
+			struct tmpl_cmd c;
+
+			rc = cmdline_expand(&line, 1, 0, &c);
+			if (rc || !c.direct || c.argc) {
+				tmpl_cmd_release(cmd);
+				*cmd = c;
+				return rc;
+			}
+			/* Only blanks: the empty shell command, see tmpl.h. */
+			tmpl_cmd_release(&c);
+		}
 		if (!rc && want_display)
 			rc = buf_add(&cmd->display, buf_str(&cmd->shell),
 				     cmd->shell.len);

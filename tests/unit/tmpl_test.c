@@ -452,10 +452,12 @@ static void test_quote_flag(void)
 		  "the fallback quotes the value, never runs it as code");
 	/* GNU parallel: a command that starts with a replacement string
 	 * is the value, run as shell code, every value unquoted. */
-	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("echo a")), "echo a x",
+	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("echo $a")), "echo $a x",
 		  "{} first: the value is shell code");
-	CHECK_STR(ex(LIST("{1}", "{2}"), 0, LIST("echo a", "b c")),
-		  "echo a b c", "{1} first: no value is quoted");
+	CHECK_STR(ex(LIST("{1}", "{2}"), 0, LIST("echo a", "b 'c'")),
+		  "echo a b 'c'", "{1} first: no value is quoted");
+	CHECK_STR(ex(LIST("{1}", "{2}"), 0, LIST("echo a", "b  c")),
+		  "echo|a|b|c", "code that needs no shell runs directly");
 	CHECK_STR(ex(LIST(" {}", "x"), 0, LIST("a b")), "a b|x",
 		  "a blank first: a value is one word");
 	CHECK_STR(ex(LIST("{}", "x"), TMPL_QUOTE, LIST("a b")), "a b|x",
