@@ -69,11 +69,13 @@
  * A command that starts with a replacement string (no blank before it,
  * "{} x") is shell code: it runs in shell mode with every value unquoted,
  * as GNU parallel does ('{} x' with "echo a" prints "a x"). Not so with
- * TMPL_QUOTE.
+ * TMPL_QUOTE. When that code needs no shell it runs directly, split on
+ * blanks, as a record that is a command does (cmdline_expand()).
  * Choosing the mode: the literal text, with each replacement string read
  * as a plain character, goes through quote_needs_shell(). When the first
  * word holds a replacement string ("{} x"), the expanded program name is
- * checked too: one that only the shell understands ("cd", "exit",
+ * checked too (when a blank or text comes first: "x{} y"): one that only
+ * the shell understands ("cd", "exit",
  * "FOO=1", or anything quote_needs_shell() flags) makes that job run in
  * shell mode, so both modes keep giving the same result. With TMPL_QUOTE the
  * template runs directly unless its first word is a shell word
