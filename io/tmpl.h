@@ -73,10 +73,10 @@
  * blanks, as a record that is a command does (cmdline_expand()).
  * Choosing the mode: the literal text, with each replacement string read
  * as a plain character, goes through quote_needs_shell(). When the first
- * word holds a replacement string ("{} x"), the expanded program name is
- * checked too (when a blank or text comes first: "x{} y"): one that only
- * the shell understands ("cd", "exit",
- * "FOO=1", or anything quote_needs_shell() flags) makes that job run in
+ * word holds a replacement string after text ("x{} y"), the expanded
+ * program name is checked too: one that only the shell understands
+ * ("cd", "exit", "FOO=1", or anything quote_needs_shell() flags) makes
+ * that job run in
  * shell mode, so both modes keep giving the same result. With TMPL_QUOTE the
  * template runs directly unless its first word is a shell word
  * (quote_is_shell_word(): "exit", "cd", ...), in which case it runs in
