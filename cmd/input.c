@@ -116,13 +116,24 @@ static int grow_pair(size_t **a, size_t **b, size_t n, size_t *cap)
 	return 0;
 }
 
-static int src_load(struct source *s, char *err, size_t errlen)
+/* -E: 1 if the record is the end-of-file string. */
+static int is_eof_str(const char *eof, const char *p, size_t len)
+{
+	return eof && strlen(eof) == len && !memcmp(eof, p, len);
+}
+
+static int src_load(struct source *s, const char *eof, char *err,
+		    size_t errlen)
 {
 	const char *p;
 	size_t len;
 	int rc;
 
 	while ((rc = rec_next(&s->rr, &p, &len)) == 1) {
+		if (is_eof_str(eof, p, len)) {
+			rc = 0;
+			break;
+		}
 		if (grow_pair(&s->off, &s->len, s->n, &s->cap))
 			return -ENOMEM;
 		s->off[s->n] = s->store.len;
@@ -305,7 +316,10 @@ int input_open(struct input **out, const struct opts *o,
 		if (sp && sp->kind == SRC_ARGS) {
 			s->name = ":::";
 			s->vals = sp->vals;
-			s->n = sp->nvals;
+			for (s->n = 0; s->n < sp->nvals; s->n++)
+				if (is_eof_str(o->eof_str, s->vals[s->n],
+					       strlen(s->vals[s->n])))
+					break;
 			continue;
 		}
 		if (!sp || !strcmp(sp->path, "-")) {
@@ -372,7 +386,7 @@ int input_open(struct input **out, const struct opts *o,
 			s->stream = 1;
 			continue;
 		}
-		rc = src_load(s, err, errlen);
+		rc = src_load(s, o->eof_str, err, errlen);
 		if (rc)
 			goto out;
 	}
@@ -518,6 +532,8 @@ static int stream_next(struct input *in, char *err, size_t errlen)
 	struct source *s = &in->src[0];
 	int rc = rec_next(&s->rr, &s->cur, &s->curlen);
 
+	if (rc == 1 && is_eof_str(in->o->eof_str, s->cur, s->curlen))
+		rc = 0;	/* and the stream stays ended: done is set */
 	if (rc < 0)
 		snprintf(err, errlen, "cannot read '%s': %s", s->name,
 			 strerror(-rc));

@@ -63,6 +63,7 @@ struct opts {
 
 	char sep;		/* record separator */
 	int skip_empty;		/* -r */
+	const char *eof_str;	/* -E: a record equal to it ends the input */
 	const char *colsep;	/* -C */
 	enum trim trim;		/* --trim */
 	const char *header;	/* --header : or REGEX: first line names */
