@@ -437,11 +437,51 @@ static void run_fetch(struct run *r, struct job *j, struct slot *s)
 	buf_release(&res.line);
 }
 
+/*
+ * Say why --halt stops lanes, in one line, as GNU parallel says which job
+ * failed and how many it waits for: "lanes: --halt soon,fail=1: job 2
+ * failed (exit 3); starting no more jobs, waiting for 1 running".
+ */
+static void halt_say(const struct halt *h, const struct job *j,
+		     unsigned long long running)
+{
+	static const char *const whats[] = {
+		[HALT_FAIL] = "fail", [HALT_SUCCESS] = "success",
+		[HALT_DONE] = "done",
+	};
+	char spec[64], how[64], rest[96];
+
+	if (h->is_percent)
+		snprintf(spec, sizeof(spec), "%s,%s=%g%%",
+			 h->when == HALT_NOW ? "now" : "soon", whats[h->what],
+			 h->percent);
+	else
+		snprintf(spec, sizeof(spec), "%s,%s=%lld",
+			 h->when == HALT_NOW ? "now" : "soon", whats[h->what],
+			 h->count);
+	if (!j->failed)
+		snprintf(how, sizeof(how), "succeeded");
+	else if (j->timed_out)
+		snprintf(how, sizeof(how), "failed (timed out)");
+	else if (j->sig)
+		snprintf(how, sizeof(how), "failed (signal %d)", j->sig);
+	else
+		snprintf(how, sizeof(how), "failed (exit %d)", j->status);
+	if (h->when == HALT_NOW && running)
+		snprintf(rest, sizeof(rest), "ending the %llu running", running);
+	else if (running)
+		snprintf(rest, sizeof(rest), "starting no more jobs, waiting "
+			 "for %llu running", running);
+	else
+		snprintf(rest, sizeof(rest), "starting no more jobs");
+	error("--halt %s: job %llu %s; %s", spec, j->seq, how, rest);
+}
+
 /* Count a finished job and decide whether --halt stops lanes now. */
 static void job_finished(struct run *r, struct job *j)
 {
 	const struct halt *h = &r->o->halt;
-	unsigned long long count, base;
+	unsigned long long count, base, started, running = 0;
 	int trigger = 0;
 
 	pthread_mutex_lock(&r->mu);
@@ -472,11 +512,14 @@ static void job_finished(struct run *r, struct job *j)
 				r->halt_status = 1;
 			r->stopping = 1;
 			pthread_cond_broadcast(&r->cv);
+			started = atomic_load(&r->nstarted);
+			running = started > r->ndone ? started - r->ndone : 0;
 		}
 	}
 	pthread_mutex_unlock(&r->mu);
 	if (!trigger)
 		return;
+	halt_say(h, j, running);
 	pool_cancel(r->pool);
 	if (r->o->download)
 		fetch_stop();
@@ -547,6 +590,27 @@ out:
 	cap_finish(&j->err);
 }
 
+/*
+ * The exit status after --halt, as GNU parallel 20221122 gives it: 0 for
+ * success=; the status of the job that made it stop for fail=1 and
+ * done=1; the number of failed jobs for a larger count; and for a
+ * percentage, the percentage of all jobs that failed, rounded up.
+ * Called under mu.
+ */
+static int halt_exit(struct run *r)
+{
+	const struct halt *h = &r->o->halt;
+	unsigned long long base = r->total ? r->total : r->nsubmitted;
+
+	if (h->what == HALT_SUCCESS)
+		return 0;
+	if (h->is_percent)
+		return base ? (int)((r->nfailed * 100 + base - 1) / base) : 0;
+	if (h->count == 1)
+		return r->halt_status;
+	return r->nfailed > 100 ? 101 : (int)r->nfailed;
+}
+
 static int exit_status(struct run *r)
 {
 	int st;
@@ -557,7 +621,7 @@ static int exit_status(struct run *r)
 	else if (r->out_err)
 		st = EXIT_LANES;
 	else if (r->halted)
-		st = r->halt_status;
+		st = halt_exit(r);
 	else
 		st = r->emit.failed > 100 ? 101 : (int)r->emit.failed;
 	pthread_mutex_unlock(&r->mu);
