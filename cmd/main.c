@@ -104,6 +104,17 @@ static size_t max_chars(const struct opts *o, const struct tmpl *t)
 	return limit < DEFAULT_MAX_CHARS ? limit : DEFAULT_MAX_CHARS;
 }
 
+/* 1 if standard input is one of the input sources. */
+static int reads_stdin(const struct opts *o)
+{
+	if (!o->nsrcs)
+		return 1;
+	for (size_t i = 0; i < o->nsrcs; i++)
+		if (o->srcs[i].kind == SRC_FILE && !strcmp(o->srcs[i].path, "-"))
+			return 1;
+	return 0;
+}
+
 /* Submit one job; 0 to go on, 1 to stop reading (lanes is stopping),
  * -1 on an error (reported). */
 static int submit(struct run *r, unsigned long long seq,
@@ -291,6 +302,11 @@ int main(int argc, char **argv)
 	if (o.ncmd == 1 && !o.quote &&
 	    !strcmp(o.cmd[0], o.replstr ? o.replstr : "{}"))
 		o.ncmd = 0;
+	/* GNU parallel warns too: a user who forgot ::: or the pipe would
+	 * otherwise wait on a silent terminal. */
+	if (!o.retry_failed && reads_stdin(&o) && isatty(STDIN_FILENO))
+		error("reading records from the terminal; end them with "
+		      "Ctrl-D (or give them with :::, -a FILE or a pipe)");
 	/* Before the template: --header names its columns. */
 	if (!o.retry_failed) {
 		rc = input_open(&in, &o, NULL, 0, err, sizeof(err));

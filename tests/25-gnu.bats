@@ -244,3 +244,30 @@ at record 2: 'bbbbbbbbbbbbbbbbb'"
 	assert_output $'1 1 a\nsame\n2 1 b\nsame'
 	assert_no_stderr
 }
+
+# --- a word where GNU parallel says one -----------------------------------
+
+# Run lanes with a pseudo-terminal as standard input that holds "x" and
+# then end-of-file (Ctrl-D).
+on_tty() {
+	python3 -c '
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.Popen(sys.argv[1:], stdin=s)
+os.close(s)
+os.write(m, b"x\n\x04")
+sys.exit(p.wait(timeout=60))' "$@"
+}
+
+@test "records read from a terminal: one line says so" {
+	# GNU parallel: "Warning: Input is read from the terminal. ..."
+	run --separate-stderr on_tty "$LANES" echo
+	assert_success
+	assert_output 'x'
+	assert_stderr "lanes: reading records from the terminal; end them \
+with Ctrl-D (or give them with :::, -a FILE or a pipe)"
+	run --separate-stderr on_tty "$LANES" echo ::: a
+	assert_success
+	assert_output 'a'
+	assert_no_stderr
+}
