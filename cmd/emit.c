@@ -124,6 +124,8 @@ int emit_sink(void *ctx, int stream, const char *p, size_t n)
 	rc = line_sink(e, &e->slots[j->slot], stream, p, n, 0);
 	if (e->pol.keep_copy)
 		cap_write(stream == 1 ? &j->out : &j->err, p, n);
+	else
+		j->streamed += n;	/* for the job log's Receive */
 	/* Only a failed stdout stops the job; a failed write to stderr is
 	 * not worth killing it for. */
 	if (rc && stream == 1) {

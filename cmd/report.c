@@ -76,7 +76,7 @@ int report_joblog(int fd, const struct job *j)
 	e.start = j->start;
 	e.runtime = j->runtime;
 	e.received = cap_len((struct capture *)&j->out) +
-		     cap_len((struct capture *)&j->err);
+		     cap_len((struct capture *)&j->err) + j->streamed;
 	/* As GNU parallel: -1 for a job we killed on --timeout; a job that
 	 * died of a signal on its own has exit value 0 and the signal. */
 	e.exitval = j->timed_out ? -1 : j->sig ? 0 : j->status;

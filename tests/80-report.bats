@@ -62,6 +62,20 @@ assert_log_line() {
 		fail "Starttime $start is not between $before and $after"
 }
 
+@test "--joblog: Receive counts the bytes in every mode but -u, as GNU" {
+	# GNU parallel 20221122 --joblog: 6 with --line-buffer (and --tag),
+	# -k and the default; 0 with -u, where the output is not seen.
+	local m
+	for m in --line-buffer '--tag --line-buffer' -k --group; do
+		run --separate-stderr "$LANES" $m --joblog log \
+		    'echo {}; echo x >&2' ::: abc
+		assert_success
+		assert_equal "$(field 6 "$(sed -n 2p log)")" 6
+	done
+	run --separate-stderr "$LANES" -u --joblog log 'echo {}' ::: abc
+	assert_equal "$(field 6 "$(sed -n 2p log)")" 0
+}
+
 @test "--joblog: a job killed by a signal has Signal set" {
 	run --separate-stderr "$LANES" --joblog log 'kill -USR1 $$; : {}' ::: a
 	assert_equal "$status" 1
