@@ -56,6 +56,7 @@ struct opts {
 	const char *tagstring;
 	int dry_run;
 	int verbose;
+	int trace;		/* -t: each command on stderr as it starts */
 
 	int quote;		/* -q */
 	int use_shell_env;	/* --shell */

@@ -259,7 +259,8 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	struct launch_result res;
 	struct tmpl_cmd cmd;
 	char *shargv[4];
-	int want_display = o->verbose || o->dry_run || r->want_cmdline;
+	int want_display = o->verbose || o->dry_run || o->trace ||
+			   r->want_cmdline;
 	int rc;
 
 	if (r->t)
@@ -279,8 +280,12 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		buf_reset(&j->cmdline);
 		buf_add(&j->cmdline, buf_str(&cmd.display), cmd.display.len);
 	}
-	if (o->verbose || o->dry_run) {
+	if (o->verbose || o->dry_run || o->trace)
 		buf_addch(&cmd.display, '\n');
+	/* -t: GNU parallel's trace, on stderr as the job starts. */
+	if (o->trace && !o->dry_run)
+		out_write(STDERR_FILENO, cmd.display.p, cmd.display.len);
+	if (o->verbose || o->dry_run) {
 		rc = emit_print(&r->emit, j, cmd.display.p, cmd.display.len);
 		if (o->dry_run || rc)
 			goto out;
