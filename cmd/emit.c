@@ -36,11 +36,16 @@ void outpol_decide(struct outpol *p, const struct opts *o)
 		sink = SINK_CAPTURE;
 	p->sink = sink;
 	p->ordered = ordered;
+	/* --results: the output goes to the files, not to us, as in GNU
+	 * parallel; captured whole, for the files. */
+	if (o->results)
+		sink = SINK_CAPTURE;
 	p->show = sink != SINK_CAPTURE ? SHOW_NOTHING :
-		  o->json ? SHOW_JSON : o->files ? SHOW_FILES : SHOW_OUTPUT;
+		  o->json ? SHOW_JSON : o->files ? SHOW_FILES :
+		  o->results ? SHOW_NOTHING : SHOW_OUTPUT;
 	/* A retried job's output may be thrown away, so it cannot stream. */
 	p->live = ordered && p->show == SHOW_OUTPUT && o->retries <= 1;
-	p->keep_copy = sink == SINK_LINES && o->results;
+	p->keep_copy = 0;
 	p->tagged = o->tag || o->tagstring;
 }
 
@@ -54,6 +59,7 @@ int emit_init(struct emitter *e, const struct opts *o,
 	e->tagt = tagt;
 	e->joblog_fd = joblog_fd;
 	e->results_fd = results_fd;
+	e->table_fd = -1;
 	e->stdout_failed = stdout_failed;
 	e->ctx = ctx;
 	e->slots = calloc(o->jobs + 1, sizeof(*e->slots));
@@ -320,6 +326,11 @@ static void emit_job(struct emitter *e, struct job *j, int started,
 	if (started && e->joblog_fd >= 0 && j->ran && !j->interrupted &&
 	    (rc = report_joblog(e->joblog_fd, j)) != 0 && rc != -EPIPE)
 		error("cannot write the job log '%s': %s", e->o->joblog,
+		      strerror(-rc));
+	if (started && e->table_fd >= 0 && j->ran && !j->interrupted &&
+	    (rc = report_table(e->table_fd, e->table_kind, j,
+			       &e->table_header)) != 0 && rc != -EPIPE)
+		error("cannot write --results '%s': %s", e->o->results,
 		      strerror(-rc));
 	job_free(j);
 }

@@ -71,7 +71,10 @@ struct emitter {
 	struct progress *progress;	/* or NULL */
 	int tty_out;			/* stdout or stderr is a terminal */
 	int joblog_fd;			/* -1 without --joblog */
-	int results_fd;			/* -1 without --results */
+	int results_fd;			/* -1 without --results DIR */
+	int table_fd;			/* --results NAME.tsv..., or -1 */
+	int table_kind;			/* TABLE_TSV... (report.h) */
+	int table_header;		/* its header is written */
 	void (*stdout_failed)(void *ctx, int rc);
 	void *ctx;
 

@@ -74,7 +74,8 @@ struct run {
 	struct joblog resume;	/* --resume*: what a previous run did */
 	int have_resume;
 	int joblog_fd;		/* -1 without --joblog */
-	int results_fd;		/* -1 without --results */
+	int results_fd;		/* -1 without --results DIR */
+	int table_fd;		/* -1 without --results NAME.tsv... */
 	struct progress *progress;
 
 	pthread_mutex_t mu;
@@ -702,6 +703,8 @@ static void release(struct run *r)
 		close(r->joblog_fd);
 	if (r->results_fd >= 0)
 		close(r->results_fd);
+	if (r->table_fd >= 0)
+		close(r->table_fd);
 	if (r->have_resume)
 		joblog_release(&r->resume);
 	emit_release(&r->emit);
@@ -743,7 +746,20 @@ static int open_reports(struct run *r, char *err, size_t errlen)
 		if (r->joblog_fd < 0)
 			return r->joblog_fd;
 	}
-	if (o->results) {
+	if (o->results && report_table_kind(o->results)) {
+		/* "-.tsv" and the like: the table on our stdout. */
+		if (!strncmp(o->results, "-.", 2))
+			r->table_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		else
+			r->table_fd = open(o->results, O_WRONLY | O_CREAT |
+					   O_TRUNC | O_CLOEXEC, 0666);
+		if (r->table_fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot open '%s': %s",
+				 o->results, strerror(errno));
+			return rc;
+		}
+	} else if (o->results) {
 		if (mkdir(o->results, 0777) && errno != EEXIST) {
 			rc = -errno;
 			snprintf(err, errlen, "cannot create '%s': %s",
@@ -792,11 +808,12 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	r->t = t;
 	r->joblog_fd = -1;
 	r->results_fd = -1;
+	r->table_fd = -1;
 	r->total = o->total > 0 ? (unsigned long long)o->total : 0;
 	r->shell = "/bin/sh";
 	if (o->use_shell_env && getenv("SHELL") && *getenv("SHELL"))
 		r->shell = getenv("SHELL");
-	r->want_cmdline = o->joblog || o->json;
+	r->want_cmdline = o->joblog || o->json || o->results;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -809,6 +826,10 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (!rc)
 		rc = emit_init(&r->emit, o, tagstring, r->joblog_fd,
 			       r->results_fd, stdout_failed, r);
+	if (!rc && r->table_fd >= 0) {
+		r->emit.table_fd = r->table_fd;
+		r->emit.table_kind = report_table_kind(o->results);
+	}
 	if (!rc)
 		rc = launch_local_new(&r->launcher, o->jobs,
 				      sysconf(_SC_ARG_MAX));

@@ -317,9 +317,9 @@ RESUMABLE='if [ -e first ] && [ {} -ge 4 ]; then echo x >{}.up
 	run --separate-stderr "$LANES" -k --results res \
 	    'echo out {}; echo err {} >&2' ::: a b
 	assert_success
-	# The output is still printed.
-	assert_output $'out a\nout b'
-	assert_stderr $'err a\nerr b'
+	# The output goes to the files only, as GNU parallel 20221122.
+	assert_output ''
+	assert_no_stderr
 	assert_equal "$(cd res && find . -type f | sort)" \
 	    "$(printf './1/%s/%s\n' a seq a stderr a stdout b seq b stderr \
 	    b stdout)"
@@ -328,6 +328,37 @@ RESUMABLE='if [ -e first ] && [ {} -ge 4 ]; then echo x >{}.up
 	assert_equal "$(cat res/1/a/seq)" 1
 	assert_equal "$(cat res/1/b/stdout)" 'out b'
 	assert_equal "$(cat res/1/b/seq)" 2
+}
+
+@test "--results NAME.tsv: one table, as GNU parallel writes it" {
+	# parallel -k --results out.tsv 'echo {}; echo e{} >&2' ::: a 'b c'
+	run --separate-stderr "$LANES" -k --results out.tsv \
+	    'echo {}; echo e{} >&2' ::: a 'b c'
+	assert_success
+	assert_output ''
+	assert_no_stderr
+	# The Starttime and JobRuntime columns vary; the rest is GNU's.
+	run cut -f 1,2,5,7- out.tsv
+	assert_output "$(printf '%s\t' Seq Host Send Exitval Signal Command \
+	    V1 Stdout; printf 'Stderr\n1\t:\t0\t0\t0\t"echo a; echo ea >&2"\t'
+	    printf 'a\t"a\n"\t"ea\n"\n'
+	    printf '2\t:\t0\t0\t0\t"echo '\''b c'\''; echo e'\''b c'\'' >&2"\t'
+	    printf '"b c"\t"b c\n"\t"eb c\n"')"
+	assert_equal "$(sed -n 2p out.tsv | cut -f 6)" 5
+}
+
+@test "--results NAME.csv doubles quotes; -.json writes to stdout" {
+	run --separate-stderr "$LANES" -k --results out.csv \
+	    'echo "q\"x"' ::: 'b,c'
+	assert_success
+	run cut -d, -f 1,2,5,7- out.csv
+	assert_output "$(printf '%s\n' \
+	    'Seq,Host,Send,Exitval,Signal,Command,V1,Stdout,Stderr' \
+	    '1,:,0,0,0,"echo ""q\""x"" b,c","b,c","q""x b,c' '",')"
+	run --separate-stderr "$LANES" -k --results -.json echo ::: a
+	assert_success
+	assert_output --regexp '^\{ "Seq": 1, "Host": ":", "Starttime": [0-9.]+, "JobRuntime": [0-9.]+, "Send": 0, "Receive": 2, "Exitval": 0, "Signal": 0, "Command": "echo a", "V": \[ "a" \], "Stdout": "a\\n", "Stderr": "" \}$'
+	assert_no_stderr
 }
 
 @test "--results: argument values are made path-safe" {
