@@ -124,6 +124,8 @@ static int submit(struct run *r, unsigned long long seq,
 
 	if (rc == -ECANCELED)
 		return 1;
+	if (rc == -ESTALE)
+		return -1;	/* --resume found a changed input; said so */
 	if (rc) {
 		error("cannot queue a job: %s", strerror(-rc));
 		return -1;

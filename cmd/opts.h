@@ -96,6 +96,7 @@ struct opts {
 	const char *joblog;	/* --joblog FILE, "-" stdout, "+FILE" append */
 	int resume;		/* --resume */
 	int resume_failed;	/* --resume-failed */
+	int resume_anyway;	/* --resume-anyway: even if commands differ */
 	int retry_failed;	/* --retry-failed */
 	const char *results;	/* --results DIR */
 	int json;		/* --json */

@@ -73,6 +73,15 @@ struct run {
 	int want_cmdline;	/* keep each job's command line */
 	struct joblog resume;	/* --resume*: what a previous run did */
 	int have_resume;
+	/* --resume checks each logged command against the one it would
+	 * run now; jobs it must run wait in held until every logged number
+	 * was checked, so a changed input stops lanes before anything runs.
+	 * Reader thread only. */
+	unsigned long long resume_max;	/* the highest logged number */
+	int resume_check;
+	struct job **held;
+	size_t nheld, heldcap;
+	unsigned long long nskipped;	/* under mu: done in the log */
 	int joblog_fd;		/* -1 without --joblog */
 	int results_fd;		/* -1 without --results DIR */
 	int table_fd;		/* -1 without --results NAME.tsv... */
@@ -687,6 +696,10 @@ static void counts(void *ctx, struct progress_counts *c)
 	/* A --total that was too small must not show 5/2 done. */
 	c->total = r->total && r->total < r->nsubmitted ? r->nsubmitted
 							 : r->total;
+	/* Jobs --resume skips are not this run's work: a resumed bar ends
+	 * at 100% too. */
+	if (c->total > r->nskipped)
+		c->total -= r->nskipped;
 	pthread_mutex_unlock(&r->mu);
 	c->bytes = r->o->download ? fetch_bytes() : 0;
 }
@@ -707,6 +720,9 @@ static void release(struct run *r)
 		close(r->table_fd);
 	if (r->have_resume)
 		joblog_release(&r->resume);
+	for (size_t i = 0; i < r->nheld; i++)
+		job_free(r->held[i]);
+	free(r->held);
 	emit_release(&r->emit);
 	launch_free(r->launcher);
 	free(r->slots);
@@ -739,6 +755,11 @@ static int open_reports(struct run *r, char *err, size_t errlen)
 			return rc;
 		}
 		r->have_resume = 1;
+		if (r->resume.n)
+			r->resume_max = r->resume.e[r->resume.n - 1].seq;
+		/* A command that holds {%} differs from run to run. */
+		r->resume_check = !o->retry_failed && !o->resume_anyway &&
+				  !(r->t && tmpl_uses_slot(r->t));
 	}
 	if (o->joblog) {
 		r->joblog_fd = report_joblog_open(o->joblog, resuming, err,
@@ -876,6 +897,90 @@ static int already_done(struct run *r, unsigned long long seq)
 	return 1;
 }
 
+/* The command the job log would show for these arguments. */
+static int logged_form(struct run *r, unsigned long long seq,
+		       const struct tmpl_arg *args, size_t nargs,
+		       struct buf *b)
+{
+	struct tmpl_job tj = { args, nargs, seq, 1 };
+	struct tmpl_cmd cmd;
+	int rc = 0;
+
+	if (r->o->download) {
+		for (size_t i = 0; i < nargs && !rc; i++) {
+			if (i)
+				rc = buf_addch(b, '\t');
+			if (!rc)
+				rc = buf_add(b, args[i].p, args[i].len);
+		}
+		return rc;
+	}
+	rc = r->t ? tmpl_expand(r->t, &tj, &cmd, 1)
+		  : cmdline_expand(args, nargs, r->o->use_shell_env, &cmd);
+	if (!rc)
+		rc = buf_add(b, buf_str(&cmd.display), cmd.display.len);
+	tmpl_cmd_release(&cmd);
+	return rc;
+}
+
+/*
+ * --resume: 0 if the log's command for seq is the one lanes would run now
+ * (or the log has none); else say so, and return -ESTALE.
+ */
+static int resume_matches(struct run *r, unsigned long long seq,
+			  const struct tmpl_arg *args, size_t nargs)
+{
+	const struct joblog_entry *e = joblog_lookup(&r->resume, seq);
+	struct buf now = BUF_INIT;
+	int rc;
+
+	if (!e)
+		return 0;
+	rc = logged_form(r, seq, args, nargs, &now);
+	if (rc == 0 && (now.len != e->cmdlen ||
+			memcmp(buf_str(&now), e->cmd, now.len))) {
+		error("--resume: job %llu in '%s' ran '%.*s', the input now "
+		      "makes it '%.*s': the input changed, and skipping by "
+		      "number would skip the wrong jobs; use a new --joblog, "
+		      "or --resume-anyway to skip by number all the same",
+		      seq, r->o->joblog[0] == '+' ? r->o->joblog + 1
+						  : r->o->joblog,
+		      (int)(e->cmdlen > 200 ? 200 : e->cmdlen), e->cmd,
+		      (int)(now.len > 200 ? 200 : now.len), buf_str(&now));
+		rc = -ESTALE;
+	}
+	buf_release(&now);
+	return rc == -EILSEQ ? 0 : rc;
+}
+
+static int submit_job(struct run *r, struct job *j)
+{
+	int rc;
+
+	/* Only the reader submits, so turns follow the queue's order. */
+	pthread_mutex_lock(&r->mu);
+	j->turn = r->nturns++;
+	pthread_mutex_unlock(&r->mu);
+	rc = pool_submit(r->pool, j, NULL);
+	if (rc)
+		job_free(j);
+	return rc;
+}
+
+/* Submit the jobs that waited for the --resume check. */
+static int release_held(struct run *r)
+{
+	int rc = 0;
+	size_t i;
+
+	for (i = 0; i < r->nheld && !rc; i++)
+		rc = submit_job(r, r->held[i]);
+	for (; i < r->nheld; i++)
+		job_free(r->held[i]);
+	r->nheld = 0;
+	return rc;
+}
+
 int run_submit(struct run *r, unsigned long long seq,
 	       const struct tmpl_arg *args, size_t nargs)
 {
@@ -888,19 +993,41 @@ int run_submit(struct run *r, unsigned long long seq,
 	if (seq > r->nsubmitted)
 		r->nsubmitted = seq;
 	pthread_mutex_unlock(&r->mu);
-	if (already_done(r, seq))
+	if (r->resume_check && seq <= r->resume_max) {
+		rc = resume_matches(r, seq, args, nargs);
+		if (rc)
+			return rc;
+	}
+	if (already_done(r, seq)) {
+		pthread_mutex_lock(&r->mu);
+		r->nskipped++;
+		pthread_mutex_unlock(&r->mu);
 		return 0;
+	}
 	j = job_new(seq, args, nargs, r->o->tmpdir);
 	if (!j)
 		return -ENOMEM;
-	/* Only the reader submits, so turns follow the queue's order. */
-	pthread_mutex_lock(&r->mu);
-	j->turn = r->nturns++;
-	pthread_mutex_unlock(&r->mu);
-	rc = pool_submit(r->pool, j, NULL);
-	if (rc)
+	if (r->resume_check && seq <= r->resume_max) {
+		if (r->nheld == r->heldcap) {
+			size_t cap = r->heldcap ? r->heldcap * 2 : 64;
+			struct job **h = realloc(r->held, cap * sizeof(*h));
+
+			if (!h) {
+				job_free(j);
+				return -ENOMEM;
+			}
+			r->held = h;
+			r->heldcap = cap;
+		}
+		r->held[r->nheld++] = j;
+		return 0;
+	}
+	rc = release_held(r);
+	if (rc) {
 		job_free(j);
-	return rc;
+		return rc;
+	}
+	return submit_job(r, j);
 }
 
 const struct joblog *run_resume_log(struct run *r)
@@ -910,6 +1037,8 @@ const struct joblog *run_resume_log(struct run *r)
 
 void run_input_done(struct run *r)
 {
+	if (release_held(r))
+		run_stop(r, SIGTERM, 0);
 	pthread_mutex_lock(&r->mu);
 	if (!r->total)
 		r->total = r->nsubmitted;

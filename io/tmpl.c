@@ -693,6 +693,19 @@ int tmpl_has_replstr(const struct tmpl *t)
 	return t->has_repl;
 }
 
+int tmpl_uses_slot(const struct tmpl *t)
+{
+	for (size_t k = 0; k < t->nwords; k++) {
+		const struct word *w = &t->words[k];
+
+		for (size_t i = 0; i < w->nsegs; i++)
+			if (t->segs[w->first + i].kind == SEG_SLOT ||
+			    t->segs[w->first + i].kind == SEG_SLOT0)
+				return 1;
+	}
+	return 0;
+}
+
 int tmpl_is_shell(const struct tmpl *t)
 {
 	return t->shell;

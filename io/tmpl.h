@@ -168,6 +168,8 @@ int tmpl_needs_total(const struct tmpl *t);
 
 /* 1 if the template contains at least one replacement string. */
 int tmpl_has_replstr(const struct tmpl *t);
+/* 1 if the template uses {%} or {0%}: its command depends on the slot. */
+int tmpl_uses_slot(const struct tmpl *t);
 /* 1 if the template runs through the shell. */
 int tmpl_is_shell(const struct tmpl *t);
 

@@ -156,6 +156,45 @@ assert_log_line() {
 	assert_equal "$(sed 1d log | cut -f1 | sort -n)" "$(seq 5)"
 }
 
+@test "--resume stops before running anything when the input changed" {
+	# GNU parallel skips jobs 1 to 3 by number here, whatever they are.
+	run --separate-stderr "$LANES" -j1 --joblog log 'echo {}' ::: a b c
+	assert_success
+	cp log before
+	run --separate-stderr "$LANES" -j1 --joblog log --resume 'echo {}' \
+	    ::: b c d e
+	assert_equal "$status" 255
+	assert_output ''
+	assert_stderr "lanes: --resume: job 1 in 'log' ran 'echo a', the \
+input now makes it 'echo b': the input changed, and skipping by number \
+would skip the wrong jobs; use a new --joblog, or --resume-anyway to skip \
+by number all the same"
+	assert_same_file before log
+	# Told to, it skips by number.
+	run --separate-stderr "$LANES" -j1 --joblog log --resume \
+	    --resume-anyway 'echo {}' ::: b c d e
+	assert_success
+	assert_output 'e'
+}
+
+@test "--resume checks the jobs before a gap in the log first" {
+	# Job 2 is not in the log (a Ctrl-C killed it): it must not run
+	# before job 3 was checked.
+	{
+		printf '%s\n' "$HEADER"
+		printf '1\t:\t1700000000.000\t     0.001\t0\t2\t0\t0\techo a\n'
+		printf '3\t:\t1700000000.001\t     0.001\t0\t2\t0\t0\techo c\n'
+	} >log
+	run --separate-stderr "$LANES" -j1 --joblog log --resume \
+	    'echo {} >>ran' ::: a b x d
+	assert_equal "$status" 255
+	[ ! -e ran ] || fail "a job ran: $(cat ran)"
+	run --separate-stderr "$LANES" -k -j1 --joblog log --resume \
+	    'echo {}' ::: a b c d
+	assert_success
+	assert_output $'b\nd'
+}
+
 @test "--resume with no log yet runs every job" {
 	run --separate-stderr "$LANES" -k --joblog log --resume echo ::: a b
 	assert_success
@@ -241,7 +280,10 @@ RESUMABLE='if [ -e first ] && [ {} -ge 4 ]; then echo x >{}.up
 		printf '1\t:\t1700000000.000\t     0.001\t0\t2\t0\t0\t'
 		printf 'echo a\tb\n'
 	} >log
-	run --separate-stderr "$LANES" -k --joblog log --resume echo ::: 1 2
+	# GNU parallel's command is not the one lanes would run: resume
+	# by number all the same.
+	run --separate-stderr "$LANES" -k --joblog log --resume \
+	    --resume-anyway echo ::: 1 2
 	assert_success
 	assert_output 2
 }
@@ -251,13 +293,13 @@ RESUMABLE='if [ -e first ] && [ {} -ge 4 ]; then echo x >{}.up
 	    ::: 0 3 0 4
 	assert_equal "$status" 2
 	run --separate-stderr "$LANES" -k --joblog log --resume-failed \
-	    'echo again {}' ::: 0 3 0 4 5
+	    --resume-anyway 'echo again {}' ::: 0 3 0 4 5
 	assert_success
 	assert_output $'again 3\nagain 4\nagain 5'
 	assert_equal "$(wc -l <log)" 8
 	# Now every job in the log succeeded: nothing left to run.
 	run --separate-stderr "$LANES" -k --joblog log --resume-failed \
-	    'echo again {}' ::: 0 3 0 4 5
+	    --resume-anyway 'echo again {}' ::: 0 3 0 4 5
 	assert_success
 	assert_output ''
 }
@@ -584,6 +626,16 @@ final_drawn() {
 # script), so lanes' stdout and stderr are a terminal; sets $output.
 in_pty() {
 	run script -qfec "$1" /dev/null </dev/null
+}
+
+@test "--bar of a resumed run counts only its own jobs: it ends at 100%" {
+	run --separate-stderr "$LANES" --joblog log true ::: 1 2 3
+	run --separate-stderr "$LANES" --joblog log --resume --bar true \
+	    ::: 1 2 3 4 5
+	assert_success
+	local want='^100% 2/2 done, 0 failed, '
+	[[ $(final_drawn "$stderr" done) =~ $want ]] ||
+		fail "final line: '$(final_drawn "$stderr" done)'"
 }
 
 @test "--bar on a pipe: asked for, it is drawn on stderr" {
