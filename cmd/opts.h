@@ -54,6 +54,7 @@ struct opts {
 	enum out_mode output;
 	int tag;
 	const char *tagstring;
+	char *tagstring_buf;	/* --tagstring with \t made a tab, owned */
 	int dry_run;
 	int verbose;
 	int trace;		/* -t: each command on stderr as it starts */
