@@ -338,10 +338,14 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 		return blen + 2;
 	}
 
+	/* {name}, and {name.} or another modifier after it (--header). */
 	for (i = 0; i < ps->ncols; i++) {
-		if (strlen(ps->cols[i]) == blen &&
-		    !memcmp(p, ps->cols[i], blen)) {
+		size_t nl = strlen(ps->cols[i]);
+
+		if (nl && nl <= blen && !memcmp(p, ps->cols[i], nl) &&
+		    (mod = parse_mod(p + nl, blen - nl, ps->plus)) >= 0) {
 			g->kind = SEG_POS;
+			g->mod = (unsigned char)mod;
 			g->n = i + 1;
 			return blen + 2;
 		}

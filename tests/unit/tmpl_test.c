@@ -801,6 +801,14 @@ static void test_plus(void)
 	expand_into(&r, t, mkargs(LIST("a", "1")), 2, 1, 1);
 	CHECK_STR(r.out, "echo|1-a-a", "{name} is its column");
 	tmpl_free(t);
+	t = NULL;
+	tmpl_parse_cols(&t, (char *const *)LIST("echo", "{n.}", "{v/}"), NULL,
+			0, (char *const *)cols, 2, NULL, 0);
+	memset(&r, 0, sizeof r);
+	expand_into(&r, t, mkargs(LIST("a.c", "d/1")), 2, 1, 1);
+	/* printf 'n,v\na.c,d/1\n' | parallel --header : -C , echo {n.} {v/} */
+	CHECK_STR(r.out, "echo|a|1", "{name.} and {name/}");
+	tmpl_free(t);
 
 	t = (struct tmpl *)1;
 	CHECK_INT(tmpl_parse(&t, (char *const *)LIST("echo", "{= s/a/b/ =}"),
