@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "die.h"
 #include "fetch.h"
 #include "input.h"
@@ -34,7 +34,7 @@
 #define DEFAULT_MAX_CHARS (128 * 1024)
 
 /* Signals lanes handles on its signal thread; blocked everywhere else. */
-static const int handled[] = { SIGINT, SIGTERM, SIGHUP };
+static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT };
 
 struct sigctx {
 	pthread_mutex_t mu;
@@ -46,20 +46,42 @@ struct sigctx {
  * First SIGINT or SIGTERM: start nothing new and pass SIGTERM to every
  * running job's process group; the emitter prints what finishes and lanes
  * exits 128+signal. A second one sends SIGKILL. SIGHUP lets running jobs
- * finish.
+ * finish. Ctrl-Z (SIGTSTP) stops the jobs, which run in their own process
+ * groups and so never see the terminal's signal, then lanes itself; on
+ * SIGCONT they go on, and the time spent stopped counts against neither
+ * --timeout nor --delay.
  */
 static void *signal_main(void *arg)
 {
 	struct sigctx *sc = arg;
 	int sig, count = 0;
+	sigset_t cont;
+
+	sigemptyset(&cont);
+	sigaddset(&cont, SIGCONT);
 
 	for (;;) {
 		if (sigwait(&sc->set, &sig))
 			continue;
 		pthread_mutex_lock(&sc->mu);
-		if (!sc->run)
+		if (sig == SIGTSTP) {
+			clock_freeze();
+			if (sc->run)
+				run_pause(sc->run, 1);
+			/* kill() returns before the stop takes hold: wait
+			 * for the SIGCONT that ends it, or the jobs would go
+			 * on at once. */
+			kill(getpid(), SIGSTOP);
+			while (sigwait(&cont, &sig) || sig != SIGCONT)
+				;
+			clock_resume();
+			if (sc->run)
+				run_pause(sc->run, 0);
+		} else if (!sc->run) {
 			;
-		else if (sig == SIGHUP && !count)
+		} else if (sig == SIGCONT) {
+			run_pause(sc->run, 0);
+		} else if (sig == SIGHUP && !count)
 			run_stop(sc->run, SIGHUP, 0);
 		else
 			run_stop(sc->run, sig, count++ ? SIGKILL : SIGTERM);
@@ -268,7 +290,6 @@ int main(int argc, char **argv)
 	struct sigctx sc;
 	pthread_t sigthread;
 	char err[512];
-	struct stat st;
 	char *const *cols = NULL;
 	size_t ncols = 0;
 	int devnull, rc, status, failed;
@@ -277,33 +298,8 @@ int main(int argc, char **argv)
 	std_fds();
 	signal(SIGPIPE, SIG_IGN);
 	opts_parse(&o, argc, argv);
-	if (o.dry_run)
-		o.keep_order = 1;	/* nothing to wait for: input order */
-	if (o.json || o.files)
-		o.output = OUT_GROUP;	/* both need each job's output whole */
-	if (o.keep_order && o.output == OUT_LINE)
-		o.output = OUT_GROUP;	/* the head streams live anyway */
-	if (stat(o.tmpdir, &st) || !S_ISDIR(st.st_mode) ||
-	    access(o.tmpdir, W_OK | X_OK))
-		die_usage("cannot use '%s' for temporary files: %s", o.tmpdir,
-		    errno ? strerror(errno) : "Not a directory");
-	if (o.download && o.ncmd)
-		die_usage("--download takes no command: each record is a URL");
-	if (o.download && (o.xargs || o.max_args))
-		die_usage("--download runs one URL per job; -m, -X, -n and "
-			  "-N do not apply");
-	if (o.retry_failed)
-		o.ncmd = 0;	/* the log has the commands */
-	if (o.results && o.output == OUT_UNGROUP)
-		die_usage("--results needs the jobs' output, which -u passes "
-			  "straight through");
 
 	err[0] = '\0';
-	/* A command that is only {} runs each record as a command line, as
-	 * in GNU parallel: quoting it would make it one word. */
-	if (o.ncmd == 1 && !o.quote &&
-	    !strcmp(o.cmd[0], o.replstr ? o.replstr : "{}"))
-		o.ncmd = 0;
 	/* GNU parallel warns too: a user who forgot ::: or the pipe would
 	 * otherwise wait on a silent terminal. */
 	if (!o.retry_failed && reads_stdin(&o) && isatty(STDIN_FILENO))
@@ -325,8 +321,6 @@ int main(int argc, char **argv)
 				     cols, ncols, err, sizeof(err));
 		if (rc)
 			die_usage("%s", *err ? err : strerror(-rc));
-	} else if ((o.quote || o.context) && !o.retry_failed) {
-		die_usage("%s needs a command", o.quote ? "-q" : "-X");
 	}
 	if (o.tagstring) {
 		char *w[1] = { (char *)o.tagstring };

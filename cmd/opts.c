@@ -1,419 +1,370 @@
 /*
  * DESIGN: getopt_long with a leading '+' stops at the first word that is not
  * an option, which starts the command; the command runs until the first
- * ::: / :::: separator, and each separator starts a source. Every long
- * option has a short letter or an OPT_ value above 255, and the switch
- * follows the order of --help and the man page.
+ * ::: / :::: separator, and each separator starts a source. The option
+ * table below is the only list of options: getopt's short string and long
+ * array are built from it on each run (every long name maps to the
+ * option's letter, or to 256 + its index), --help prints it, and the
+ * switch in opts_parse() follows its order. --help and man/lanes.1 list
+ * the options in the same order, which tests/05-options.bats checks.
  */
 #include "opts.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "die.h"
 #include "num.h"
+#include "optval.h"
 #include "rec.h"
 
-enum {
-	OPT_LINK = 256,
-	OPT_SHELL,
-	OPT_DRY_RUN,
-	OPT_TMPDIR,
-	OPT_GROUP,
-	OPT_LINE_BUFFER,
-	OPT_TAG,
-	OPT_TAGSTRING,
-	OPT_VERSION,
-	OPT_TIMEOUT,
-	OPT_TERMSEQ,
-	OPT_RETRIES,
-	OPT_HALT,
-	OPT_DELAY,
-	OPT_MEMFREE,
-	OPT_LOAD,
-	OPT_JOBLOG,
-	OPT_RESUME,
-	OPT_RESUME_FAILED,
-	OPT_RETRY_FAILED,
-	OPT_RESULTS,
-	OPT_JSON,
-	OPT_BAR,
-	OPT_ETA,
-	OPT_PROGRESS,
-	OPT_TOTAL,
-	OPT_SHUF,
-	OPT_NICE,
-	OPT_FILES,
-	OPT_DOWNLOAD,
-	OPT_CREATE_DIRS,
-	OPT_OVERWRITE,
-	OPT_CONTENT_DISPOSITION,
-	OPT_CONNECT_TIMEOUT,
-	OPT_STALL_TIMEOUT,
-	OPT_MAX_FILESIZE,
-	OPT_LIMIT_RATE,
-	OPT_HEADER,
-	OPT_USER_AGENT,
-	OPT_CACERT,
-	OPT_CHECKSUM_FILE,
+/*
+ * THE OPTION TABLE, in the order of --help and of man/lanes.1's OPTIONS
+ * section (tests/05-options.bats compares the two). One X() per option:
+ *
+ *   X(ID, SHORT, LONG, ALIAS, KIND, SECTION, ARGNAME, HELP)
+ *
+ * ID       the name of its case in opts_parse()'s switch (O_ID)
+ * SHORT    its letter, or 0; getopt returns the letter, or 256 + the
+ *          option's index when it has none
+ * LONG     its long name without "--", or NULL (-N, -X, -I have none)
+ * ALIAS    NO_ALIAS, SHOWN("lb") for a second name --help and the man
+ *          page list, or HIDDEN("x") for a GNU parallel spelling that is
+ *          accepted but not listed
+ * KIND     what its value is (enum arg_kind); ARG_NONE takes none
+ * SECTION  its --help section (enum section)
+ * ARGNAME  the value's placeholder in --help, "" for none
+ * HELP     its --help text; "\n" starts an indented continuation line
+ */
+#define OPTIONS(X)							\
+X(ARG_FILE, 'a', "arg-file", NO_ALIAS, ARG_STRING, S_INPUT, "FILE",	\
+  "read records from FILE (- is stdin); repeatable")			\
+X(NULL_SEP, '0', "null", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
+  "records end with NUL instead of newline")				\
+X(DELIMITER, 'd', "delimiter", NO_ALIAS, ARG_CHAR, S_INPUT, "CHAR",	\
+  "records end with CHAR (\\n \\t \\0 \\xHH escapes)")			\
+X(NO_RUN_IF_EMPTY, 'r', "no-run-if-empty", NO_ALIAS, ARG_NONE, S_INPUT,\
+  "", "skip records that are empty or blank")				\
+X(COLSEP, 'C', "colsep", NO_ALIAS, ARG_STRING, S_INPUT, "REGEX",	\
+  "split each record into {1} {2}... on REGEX")			\
+X(LINK, 0, "link", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
+  "pair input sources instead of combining them")			\
+X(MAX_ARGS, 'n', "max-args", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
+  "put up to N records on each command line")				\
+X(POSITIONAL, 'N', NULL, NO_ALIAS, ARG_COUNT, S_INPUT, "N",		\
+  "N records per job, as {1}..{N}; -N0 inserts none")			\
+X(XARGS, 'm', "xargs", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
+  "put as many records as fit on each command line")			\
+X(CONTEXT, 'X', NULL, NO_ALIAS, ARG_NONE, S_INPUT, "",			\
+  "like -m, repeating each word that has {} per record")		\
+X(MAX_CHARS, 's', "max-chars", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
+  "command lines are at most N bytes (-m, -X)")			\
+X(SHUF, 0, "shuf", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
+  "run the jobs in a random order (reads all input)")			\
+X(REPLSTR, 'I', NULL, NO_ALIAS, ARG_STRING, S_COMMAND, "STR",		\
+  "use STR instead of {} for the record")				\
+X(QUOTE, 'q', "quote", NO_ALIAS, ARG_NONE, S_COMMAND, "",		\
+  "run COMMAND's words as given (no shell)")				\
+X(SHELL, 0, "shell", NO_ALIAS, ARG_NONE, S_COMMAND, "",		\
+  "run shell syntax with $SHELL, not /bin/sh")				\
+X(JOBS, 'j', "jobs", NO_ALIAS, ARG_JOBS, S_EXECUTION, "N",		\
+  "run N jobs at once: a number, N% of the cores,\n"			\
+  "+N or -N cores, or 0 for no limit (default:\n"			\
+  "the number of cores)")						\
+X(MAX_PROCS, 'P', "max-procs", NO_ALIAS, ARG_JOBS, S_EXECUTION, "N",	\
+  "same as --jobs")							\
+X(DRY_RUN, 0, "dry-run", NO_ALIAS, ARG_NONE, S_EXECUTION, "",		\
+  "print each command instead of running it")				\
+X(TMPDIR, 0, "tmpdir", NO_ALIAS, ARG_STRING, S_EXECUTION, "DIR",	\
+  "spill large captured output to DIR (default\n"			\
+  "$TMPDIR, else /tmp)")						\
+X(TIMEOUT, 0, "timeout", NO_ALIAS, ARG_DURATION, S_EXECUTION,		\
+  "DURATION", "kill a job that runs longer (30, 1.5s, 2m, 1h)")	\
+X(TERMSEQ, 0, "termseq", NO_ALIAS, ARG_TERMSEQ, S_EXECUTION, "SEQ",	\
+  "how to kill: signals and waits in ms\n"				\
+  "(default " DEFAULT_TERMSEQ ")")					\
+X(RETRIES, 0, "retries", NO_ALIAS, ARG_COUNT, S_EXECUTION, "N",	\
+  "run a failing job up to N times in all")				\
+X(HALT, 0, "halt", HIDDEN("halt-on-error"), ARG_HALT, S_EXECUTION,	\
+  "WHEN,WHY=N", "stop early: WHEN is now or soon, WHY is fail,\n"	\
+  "success or done, N a count or a percentage")				\
+X(DELAY, 0, "delay", NO_ALIAS, ARG_DURATION, S_EXECUTION, "DURATION",	\
+  "wait this long between job starts")					\
+X(MEMFREE, 0, "memfree", NO_ALIAS, ARG_SIZE, S_EXECUTION, "SIZE",	\
+  "start no job while free memory is below SIZE")			\
+X(LOAD, 0, "load", NO_ALIAS, ARG_REAL, S_EXECUTION, "N",		\
+  "start no job while the load average is above N")			\
+X(NICE, 0, "nice", NO_ALIAS, ARG_COUNT, S_EXECUTION, "N",		\
+  "run the jobs with this niceness")					\
+X(JOBLOG, 0, "joblog", NO_ALIAS, ARG_STRING, S_EXECUTION, "FILE",	\
+  "log each job (GNU parallel format; - is stdout,\n"			\
+  "+FILE appends)")							\
+X(RESUME, 0, "resume", NO_ALIAS, ARG_NONE, S_EXECUTION, "",		\
+  "skip the jobs the --joblog shows as done")				\
+X(RESUME_FAILED, 0, "resume-failed", NO_ALIAS, ARG_NONE, S_EXECUTION,	\
+  "", "skip the jobs the --joblog shows as succeeded")			\
+X(RETRY_FAILED, 0, "retry-failed", NO_ALIAS, ARG_NONE, S_EXECUTION,	\
+  "", "run again the jobs the --joblog shows as failed")		\
+X(KEEP_ORDER, 'k', "keep-order", NO_ALIAS, ARG_NONE, S_OUTPUT, "",	\
+  "print output in input order, not completion order")			\
+X(GROUP, 0, "group", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
+  "print each job's output in one piece (default)")			\
+X(LINE_BUFFER, 0, "line-buffer", SHOWN("lb"), ARG_NONE, S_OUTPUT, "",	\
+  "print whole lines as jobs produce them")				\
+X(UNGROUP, 'u', "ungroup", NO_ALIAS, ARG_NONE, S_OUTPUT, "",		\
+  "pass output through as it comes (fastest)")				\
+X(TAG, 0, "tag", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
+  "prefix each output line with the job's arguments")			\
+X(TAGSTRING, 0, "tagstring", NO_ALIAS, ARG_STRING, S_OUTPUT, "STR",	\
+  "prefix each output line with STR (expanded)")			\
+X(VERBOSE, 'v', "verbose", NO_ALIAS, ARG_NONE, S_OUTPUT, "",		\
+  "print each command before its output")				\
+X(JSON, 0, "json", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
+  "print one JSON object per job instead of output")			\
+X(RESULTS, 0, "results", NO_ALIAS, ARG_STRING, S_OUTPUT, "DIR",	\
+  "also save each job's output under DIR")				\
+X(FILES, 0, "files", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
+  "save each job's output to a file; print its name")			\
+X(BAR, 0, "bar", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
+  "show a progress bar on standard error")				\
+X(ETA, 0, "eta", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
+  "show the estimated time left on standard error")			\
+X(PROGRESS, 0, "progress", NO_ALIAS, ARG_NONE, S_OUTPUT, "",		\
+  "show running/done counts on standard error")			\
+X(TOTAL, 0, "total", HIDDEN("total-jobs"), ARG_COUNT, S_OUTPUT, "N",	\
+  "the number of jobs, for --bar and --eta")				\
+X(DOWNLOAD, 0, "download", NO_ALIAS, ARG_STRING, S_DOWNLOADS, "DIR",	\
+  "download each URL into DIR instead of running")			\
+X(CREATE_DIRS, 0, "create-dirs", NO_ALIAS, ARG_NONE, S_DOWNLOADS, "",	\
+  "create DIR if it does not exist")					\
+X(OVERWRITE, 0, "overwrite", NO_ALIAS, ARG_NONE, S_DOWNLOADS, "",	\
+  "replace files that exist (default: skip them)")			\
+X(CONTENT_DISPOSITION, 0, "content-disposition", NO_ALIAS, ARG_NONE,	\
+  S_DOWNLOADS, "", "use the name the server suggests")			\
+X(CHECKSUM_FILE, 0, "checksum-file", NO_ALIAS, ARG_STRING, S_DOWNLOADS,\
+  "FILE", "check downloads against FILE (sha256sum format)")		\
+X(CONNECT_TIMEOUT, 0, "connect-timeout", NO_ALIAS, ARG_DURATION,	\
+  S_DOWNLOADS, "DURATION", "give up connecting after this (30s)")	\
+X(STALL_TIMEOUT, 0, "stall-timeout", NO_ALIAS, ARG_DURATION,		\
+  S_DOWNLOADS, "DURATION", "give up when no byte came for this (60s)")	\
+X(MAX_FILESIZE, 0, "max-filesize", NO_ALIAS, ARG_SIZE, S_DOWNLOADS,	\
+  "SIZE", "refuse bodies larger than SIZE (e.g. 500M)")		\
+X(LIMIT_RATE, 0, "limit-rate", NO_ALIAS, ARG_SIZE, S_DOWNLOADS, "SIZE",\
+  "download at most SIZE bytes per second in all")			\
+X(HEADER, 0, "header", NO_ALIAS, ARG_STRING, S_DOWNLOADS,		\
+  "'NAME: VALUE'", "send this header; repeatable")			\
+X(USER_AGENT, 0, "user-agent", NO_ALIAS, ARG_STRING, S_DOWNLOADS, "STR",\
+  "send this User-Agent")						\
+X(CACERT, 0, "cacert", NO_ALIAS, ARG_STRING, S_DOWNLOADS, "FILE",	\
+  "trust the certificates in FILE for HTTPS")				\
+X(HELP, 'h', "help", NO_ALIAS, ARG_NONE, S_INFO, "",			\
+  "print this help and exit")						\
+X(VERSION, 0, "version", NO_ALIAS, ARG_NONE, S_INFO, "",		\
+  "print the version and exit")
+
+#define DEFAULT_TERMSEQ "TERM,200,TERM,100,TERM,50,KILL,25"
+
+/* What an option's value is; each kind has one checked parser below. */
+enum arg_kind {
+	ARG_NONE,	/* a flag */
+	ARG_STRING,	/* text or a path, taken as given */
+	ARG_CHAR,	/* one character or an escape: rec_parse_sep() */
+	ARG_COUNT,	/* a whole number within bounds: num_parse() */
+	ARG_SIZE,	/* bytes with k/M/G/T: num_size() */
+	ARG_DURATION,	/* seconds with s/m/h/d: num_duration() */
+	ARG_REAL,	/* a positive decimal number */
+	ARG_JOBS,	/* N, N%, +N, -N or 0: optval_jobs() */
+	ARG_TERMSEQ,	/* SIG,MS,...: optval_termseq() */
+	ARG_HALT,	/* WHEN,WHY=N: optval_halt() */
 };
 
-static const char short_opts[] = "+:a:0d:rC:n:N:mXs:I:qj:P:kuvh";
-
-static const struct option long_opts[] = {
-	{ "arg-file",		required_argument, NULL, 'a' },
-	{ "null",		no_argument,	   NULL, '0' },
-	{ "delimiter",		required_argument, NULL, 'd' },
-	{ "no-run-if-empty",	no_argument,	   NULL, 'r' },
-	{ "colsep",		required_argument, NULL, 'C' },
-	{ "link",		no_argument,	   NULL, OPT_LINK },
-	{ "max-args",		required_argument, NULL, 'n' },
-	{ "xargs",		no_argument,	   NULL, 'm' },
-	{ "max-chars",		required_argument, NULL, 's' },
-	{ "shuf",		no_argument,	   NULL, OPT_SHUF },
-	{ "quote",		no_argument,	   NULL, 'q' },
-	{ "shell",		no_argument,	   NULL, OPT_SHELL },
-	{ "jobs",		required_argument, NULL, 'j' },
-	{ "max-procs",		required_argument, NULL, 'P' },
-	{ "dry-run",		no_argument,	   NULL, OPT_DRY_RUN },
-	{ "tmpdir",		required_argument, NULL, OPT_TMPDIR },
-	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
-	{ "termseq",		required_argument, NULL, OPT_TERMSEQ },
-	{ "retries",		required_argument, NULL, OPT_RETRIES },
-	{ "halt",		required_argument, NULL, OPT_HALT },
-	{ "halt-on-error",	required_argument, NULL, OPT_HALT },
-	{ "delay",		required_argument, NULL, OPT_DELAY },
-	{ "memfree",		required_argument, NULL, OPT_MEMFREE },
-	{ "load",		required_argument, NULL, OPT_LOAD },
-	{ "nice",		required_argument, NULL, OPT_NICE },
-	{ "joblog",		required_argument, NULL, OPT_JOBLOG },
-	{ "resume",		no_argument,	   NULL, OPT_RESUME },
-	{ "resume-failed",	no_argument,	   NULL, OPT_RESUME_FAILED },
-	{ "retry-failed",	no_argument,	   NULL, OPT_RETRY_FAILED },
-	{ "keep-order",		no_argument,	   NULL, 'k' },
-	{ "group",		no_argument,	   NULL, OPT_GROUP },
-	{ "line-buffer",	no_argument,	   NULL, OPT_LINE_BUFFER },
-	{ "lb",			no_argument,	   NULL, OPT_LINE_BUFFER },
-	{ "ungroup",		no_argument,	   NULL, 'u' },
-	{ "tag",		no_argument,	   NULL, OPT_TAG },
-	{ "tagstring",		required_argument, NULL, OPT_TAGSTRING },
-	{ "verbose",		no_argument,	   NULL, 'v' },
-	{ "results",		required_argument, NULL, OPT_RESULTS },
-	{ "files",		no_argument,	   NULL, OPT_FILES },
-	{ "json",		no_argument,	   NULL, OPT_JSON },
-	{ "bar",		no_argument,	   NULL, OPT_BAR },
-	{ "eta",		no_argument,	   NULL, OPT_ETA },
-	{ "progress",		no_argument,	   NULL, OPT_PROGRESS },
-	{ "total",		required_argument, NULL, OPT_TOTAL },
-	{ "total-jobs",		required_argument, NULL, OPT_TOTAL },
-	{ "download",		required_argument, NULL, OPT_DOWNLOAD },
-	{ "create-dirs",	no_argument,	   NULL, OPT_CREATE_DIRS },
-	{ "overwrite",		no_argument,	   NULL, OPT_OVERWRITE },
-	{ "content-disposition", no_argument,	   NULL,
-	  OPT_CONTENT_DISPOSITION },
-	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
-	{ "stall-timeout",	required_argument, NULL, OPT_STALL_TIMEOUT },
-	{ "max-filesize",	required_argument, NULL, OPT_MAX_FILESIZE },
-	{ "limit-rate",		required_argument, NULL, OPT_LIMIT_RATE },
-	{ "header",		required_argument, NULL, OPT_HEADER },
-	{ "user-agent",		required_argument, NULL, OPT_USER_AGENT },
-	{ "cacert",		required_argument, NULL, OPT_CACERT },
-	{ "checksum-file",	required_argument, NULL, OPT_CHECKSUM_FILE },
-	{ "help",		no_argument,	   NULL, 'h' },
-	{ "version",		no_argument,	   NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+/* The --help sections, in order, and what --help prints around each. */
+enum section {
+	S_INPUT,
+	S_COMMAND,
+	S_EXECUTION,
+	S_OUTPUT,
+	S_DOWNLOADS,
+	S_INFO,
 };
 
-static const char help_text[] =
+static const struct {
+	const char *title;	/* NULL for none */
+	const char *after;	/* a note after its options, or NULL */
+} sections[] = {
+	[S_INPUT] = { "Input:", NULL },
+	[S_COMMAND] = { "Command:", NULL },
+	[S_EXECUTION] = { "Execution:", NULL },
+	[S_OUTPUT] = { "Output:", NULL },
+	[S_DOWNLOADS] = {
+		"Downloads (--download DIR: each record is URL [TAB NAME] "
+		"[TAB sha256:HEX]):",
+		"  (--timeout and --retries apply to downloads too; only "
+		"transient\n  failures are retried)\n" },
+	[S_INFO] = { NULL, NULL },
+};
+
+enum opt_id {
+#define X(id, ...) O_##id,
+	OPTIONS(X)
+#undef X
+	O_COUNT
+};
+
+struct optdef {
+	char letter;		/* 0 for none */
+	const char *name;	/* NULL for none */
+	const char *alias;	/* NULL for none */
+	int alias_shown;	/* listed in --help and the man page */
+	enum arg_kind kind;
+	enum section section;
+	const char *argname;
+	const char *help;
+};
+
+#define NO_ALIAS .alias = NULL
+#define SHOWN(a) .alias = (a), .alias_shown = 1
+#define HIDDEN(a) .alias = (a), .alias_shown = 0
+
+static const struct optdef optdefs[O_COUNT] = {
+#define X(id, l, n, alias, k, s, arg, h)				\
+	[O_##id] = { .letter = (l), .name = (n), alias, .kind = (k),	\
+		     .section = (s), .argname = (arg), .help = (h) },
+	OPTIONS(X)
+#undef X
+};
+
+static const char help_head[] =
 	"Usage: lanes [OPTION]... [COMMAND [ARG]...] [::: ARG... | :::: FILE...]...\n"
 	"       lanes --download DIR [OPTION]... < URLS\n"
 	"Run a command once per input record, N jobs at a time.\n"
 	"\n"
 	"Input records come from standard input, or from -a FILE, ::: ARG... and\n"
 	":::: FILE... sources (several sources combine as a cartesian product).\n"
-	"Without COMMAND each record is itself a command line.\n"
-	"\n"
-	"Input:\n"
-	"  -a, --arg-file FILE      read records from FILE (- is stdin); repeatable\n"
-	"  -0, --null               records end with NUL instead of newline\n"
-	"  -d, --delimiter CHAR     records end with CHAR (\\n \\t \\0 \\xHH escapes)\n"
-	"  -r, --no-run-if-empty    skip records that are empty or blank\n"
-	"  -C, --colsep REGEX       split each record into {1} {2}... on REGEX\n"
-	"      --link               pair input sources instead of combining them\n"
-	"  -n, --max-args N         put up to N records on each command line\n"
-	"  -N N                     N records per job, as {1}..{N}; -N0 inserts none\n"
-	"  -m, --xargs              put as many records as fit on each command line\n"
-	"  -X                       like -m, repeating each word that has {} per record\n"
-	"  -s, --max-chars N        command lines are at most N bytes (-m, -X)\n"
-	"      --shuf               run the jobs in a random order (reads all input)\n"
-	"\n"
-	"Command:\n"
-	"  -I STR                   use STR instead of {} for the record\n"
-	"  -q, --quote              run COMMAND's words as given (no shell)\n"
-	"      --shell              run shell syntax with $SHELL, not /bin/sh\n"
-	"\n"
-	"Execution:\n"
-	"  -j, --jobs N             run N jobs at once: a number, N% of the cores,\n"
-	"                           +N or -N cores, or 0 for no limit (default:\n"
-	"                           the number of cores)\n"
-	"  -P, --max-procs N        same as --jobs\n"
-	"      --dry-run            print each command instead of running it\n"
-	"      --tmpdir DIR         spill large captured output to DIR (default\n"
-	"                           $TMPDIR, else /tmp)\n"
-	"      --timeout DURATION   kill a job that runs longer (30, 1.5s, 2m, 1h)\n"
-	"      --termseq SEQ        how to kill: signals and waits in ms\n"
-	"                           (default TERM,200,TERM,100,TERM,50,KILL,25)\n"
-	"      --retries N          run a failing job up to N times in all\n"
-	"      --halt WHEN,WHY=N    stop early: WHEN is now or soon, WHY is fail,\n"
-	"                           success or done, N a count or a percentage\n"
-	"      --delay DURATION     wait this long between job starts\n"
-	"      --memfree SIZE       start no job while free memory is below SIZE\n"
-	"      --load N             start no job while the load average is above N\n"
-	"      --nice N             run the jobs with this niceness\n"
-	"      --joblog FILE        log each job (GNU parallel format; - is stdout,\n"
-	"                           +FILE appends)\n"
-	"      --resume             skip the jobs the --joblog shows as done\n"
-	"      --resume-failed      skip the jobs the --joblog shows as succeeded\n"
-	"      --retry-failed       run again the jobs the --joblog shows as failed\n"
-	"\n"
-	"Output:\n"
-	"  -k, --keep-order         print output in input order, not completion order\n"
-	"      --group              print each job's output in one piece (default)\n"
-	"      --line-buffer, --lb  print whole lines as jobs produce them\n"
-	"  -u, --ungroup            pass output through as it comes (fastest)\n"
-	"      --tag                prefix each output line with the job's arguments\n"
-	"      --tagstring STR      prefix each output line with STR (expanded)\n"
-	"  -v, --verbose            print each command before its output\n"
-	"      --json               print one JSON object per job instead of output\n"
-	"      --results DIR        also save each job's output under DIR\n"
-	"      --files              save each job's output to a file; print its name\n"
-	"      --bar                show a progress bar on standard error\n"
-	"      --eta                show the estimated time left on standard error\n"
-	"      --progress           show running/done counts on standard error\n"
-	"      --total N            the number of jobs, for --bar and --eta\n"
-	"\n"
-	"Downloads (--download DIR: each record is URL [TAB NAME] [TAB sha256:HEX]):\n"
-	"      --download DIR       download each URL into DIR instead of running\n"
-	"      --create-dirs        create DIR if it does not exist\n"
-	"      --overwrite          replace files that exist (default: skip them)\n"
-	"      --content-disposition  use the name the server suggests\n"
-	"      --checksum-file FILE check downloads against FILE (sha256sum format)\n"
-	"      --connect-timeout DURATION  give up connecting after this (30s)\n"
-	"      --stall-timeout DURATION    give up when no byte came for this (60s)\n"
-	"      --max-filesize SIZE  refuse bodies larger than SIZE (e.g. 500M)\n"
-	"      --limit-rate SIZE    download at most SIZE bytes per second in all\n"
-	"      --header 'NAME: VALUE'  send this header; repeatable\n"
-	"      --user-agent STR     send this User-Agent\n"
-	"      --cacert FILE        trust the certificates in FILE for HTTPS\n"
-	"  (--timeout and --retries apply to downloads too; only transient\n"
-	"  failures are retried)\n"
-	"\n"
-	"  -h, --help               print this help and exit\n"
-	"      --version            print the version and exit\n"
-	"\n"
+	"Without COMMAND each record is itself a command line.\n";
+
+static const char help_tail[] =
 	"Replacement strings: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
 	"{-n}; see lanes(1). Each job's environment has LANES_SEQ and LANES_SLOT.\n"
 	"Exit status: 0 if every job succeeded, 1-100 the number of jobs that\n"
 	"failed, 101 if more failed, 255 for errors of lanes itself, 128+N when\n"
 	"stopped by signal N; with --halt, the status of the job that stopped it.\n";
 
-/* The most jobs -j 0 allows: each running job holds up to six descriptors
- * (two pipes while it runs, two spill files after). */
-static unsigned jobs_unlimited(void)
+/* The column where help texts start. */
+#define HELP_COL 27
+
+/* One option's --help lines: "  -a, --arg-file FILE" and its text. */
+static void help_option(FILE *f, const struct optdef *d)
 {
-	struct rlimit rl;
-	unsigned long long n = 1024;
+	const char *h;
+	int n;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-	    && rl.rlim_cur / 8 < n)
-		n = rl.rlim_cur > 64 ? rl.rlim_cur / 8 : 8;
-	return (unsigned)n;
-}
-
-/* -j: N, N%, +N, -N, or 0. */
-static unsigned parse_jobs(const char *s)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = strlen(s);
-	long long v, j;
-	char num[32];
-
-	if (cores < 1)
-		cores = 1;
-	if (n && n < sizeof(num) && s[n - 1] == '%') {
-		memcpy(num, s, n - 1);
-		num[n - 1] = '\0';
-		if (num_parse(num, 1, 100000, &v))
-			goto bad;
-		j = cores * v / 100;
-	} else if (s[0] == '+' || s[0] == '-') {
-		if (num_parse(s + 1, 0, 100000, &v) || s[1] == '+' ||
-		    s[1] == '-')
-			goto bad;
-		j = s[0] == '+' ? cores + v : cores - v;
-	} else {
-		if (num_parse(s, 0, 100000, &v))
-			goto bad;
-		if (v == 0)
-			return jobs_unlimited();
-		j = v;
+	if (d->letter)
+		n = fprintf(f, "  -%c%s", d->letter, d->name ? ", " : "");
+	else
+		n = fprintf(f, "      ");
+	if (d->name)
+		n += fprintf(f, "--%s", d->name);
+	if (d->alias && d->alias_shown)
+		n += fprintf(f, ", --%s", d->alias);
+	if (*d->argname)
+		n += fprintf(f, " %s", d->argname);
+	/* A long left column gets two spaces, so it stays readable. */
+	fprintf(f, "%*s", n < HELP_COL ? HELP_COL - n : 2, "");
+	for (h = d->help; *h; h++) {
+		fputc(*h, f);
+		if (*h == '\n')
+			fprintf(f, "%*s", HELP_COL, "");
 	}
-	return j < 1 ? 1 : (unsigned)j;
-bad:
-	die_usage("invalid number of jobs '%s' (want N, N%%, +N, -N or 0)",
-		  s);
+	fputc('\n', f);
 }
 
-static long long parse_count(const char *opt, const char *s, long long min,
-			     long long max)
+/* --help: the table, a section at a time, between a head and a tail. */
+static void help(FILE *f)
 {
-	long long v;
-	int rc = num_parse(s, min, max, &v);
+	int i, sec = -1;
 
-	if (rc == -ERANGE)
-		die_usage("%s '%s': out of range (%lld to %lld)", opt, s, min,
-			  max);
-	if (rc)
-		die_usage("%s '%s': not a number", opt, s);
-	return v;
+	fputs(help_head, f);
+	for (i = 0; i < O_COUNT; i++) {
+		const struct optdef *d = &optdefs[i];
+
+		if ((int)d->section != sec) {
+			if (sec >= 0 && sections[sec].after)
+				fputs(sections[sec].after, f);
+			sec = (int)d->section;
+			fputc('\n', f);
+			if (sections[sec].title)
+				fprintf(f, "%s\n", sections[sec].title);
+		}
+		help_option(f, d);
+	}
+	if (sec >= 0 && sections[sec].after)
+		fputs(sections[sec].after, f);
+	fputc('\n', f);
+	fputs(help_tail, f);
 }
 
-static double parse_duration(const char *opt, const char *s)
+/* What getopt_long returns for an option, and back. */
+static int opt_val(int i)
 {
-	double v;
-
-	if (num_duration(s, &v))
-		die_usage("%s '%s': not a duration (want e.g. 30, 1.5s, 2m, "
-			  "1h)", opt, s);
-	return v;
+	return optdefs[i].letter ? optdefs[i].letter : 256 + i;
 }
 
-static long long parse_size(const char *opt, const char *s)
+static int opt_index(int c)
 {
-	long long v;
+	int i;
 
-	if (num_size(s, &v))
-		die_usage("%s '%s': not a size (want e.g. 500M, 2G, 4096)",
-			  opt, s);
-	return v;
-}
-
-static int parse_signal(const char *s)
-{
-	static const struct { const char *name; int sig; } sigs[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-		{ "TERM", SIGTERM }, { "ALRM", SIGALRM }, { "CONT", SIGCONT },
-		{ "STOP", SIGSTOP },
-	};
-	long long n;
-
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (!strcmp(s, sigs[i].name))
-			return sigs[i].sig;
-	if (!num_parse(s, 1, 64, &n))
-		return (int)n;
+	if (c >= 256)
+		return c - 256 < O_COUNT ? c - 256 : -1;
+	for (i = 0; i < O_COUNT; i++)
+		if (optdefs[i].letter == c)
+			return i;
 	return -1;
 }
 
-/* --termseq SIG,MS,SIG,MS,...: GNU parallel's form; the last wait may be
- * left out. */
-static void parse_termseq(struct termseq *t, const char *arg)
+/* getopt's short string ("+:" then "a:0d:...") and long table, from the
+ * option table. Every option has at most two long names. */
+static void getopt_tables(char *shorts, struct option *longs)
 {
-	char *copy = strdup(arg), *tok, *save = NULL;
-	size_t i = 0;
+	int i;
 
-	if (!copy)
-		die("out of memory");
-	t->n = 0;
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save), i++) {
-		long long ms;
+	*shorts++ = '+';	/* stop at the command */
+	*shorts++ = ':';	/* report a missing value as ':' */
+	for (i = 0; i < O_COUNT; i++) {
+		const struct optdef *d = &optdefs[i];
+		int has = d->kind == ARG_NONE ? no_argument :
+			  required_argument;
 
-		if (i % 2 == 0) {
-			int sig = parse_signal(tok);
-
-			if (sig < 0 || t->n == sizeof(t->sig) / sizeof(t->sig[0]))
-				goto bad;
-			t->sig[t->n] = sig;
-			t->wait[t->n++] = 0.025;
-		} else {
-			if (num_parse(tok, 0, 86400000, &ms))
-				goto bad;
-			t->wait[t->n - 1] = (double)ms / 1000;
+		if (d->letter) {
+			*shorts++ = d->letter;
+			if (has == required_argument)
+				*shorts++ = ':';
 		}
+		if (d->name)
+			*longs++ = (struct option){ d->name, has, NULL,
+						    opt_val(i) };
+		if (d->alias)
+			*longs++ = (struct option){ d->alias, has, NULL,
+						    opt_val(i) };
 	}
-	free(copy);
-	if (t->n)
-		return;
-	copy = NULL;
-bad:
-	free(copy);
-	die_usage("invalid --termseq '%s' (want e.g. TERM,200,KILL,25)", arg);
+	*shorts = '\0';
+	*longs = (struct option){ NULL, 0, NULL, 0 };
 }
 
-/* --halt: never | 0 | 1 | 2 | WHEN,WHAT=N | WHEN,WHAT=N% */
-static void parse_halt(struct halt *h, const char *s)
+/* How messages name an option: its letter if it has one (-n), else its
+ * long name (--timeout). */
+static void opt_label(const struct optdef *d, char *buf, size_t len)
 {
-	const char *what;
-	char num[32];
-	size_t n;
-	long long v;
-
-	memset(h, 0, sizeof(*h));
-	h->count = 1;
-	if (!strcmp(s, "never") || !strcmp(s, "0"))
-		return;
-	if (!strcmp(s, "1") || !strcmp(s, "2")) {
-		h->when = s[0] == '1' ? HALT_SOON : HALT_NOW;
-		return;
-	}
-	if (!strncmp(s, "now,", 4))
-		h->when = HALT_NOW;
-	else if (!strncmp(s, "soon,", 5))
-		h->when = HALT_SOON;
+	if (d->letter)
+		snprintf(buf, len, "-%c", d->letter);
 	else
-		goto bad;
-	what = strchr(s, ',') + 1;
-	if (!strncmp(what, "fail=", 5))
-		h->what = HALT_FAIL;
-	else if (!strncmp(what, "success=", 8))
-		h->what = HALT_SUCCESS;
-	else if (!strncmp(what, "done=", 5))
-		h->what = HALT_DONE;
-	else
-		goto bad;
-	what = strchr(what, '=') + 1;
-	n = strlen(what);
-	if (n && n < sizeof(num) && what[n - 1] == '%') {
-		double pct;
-		char *end;
-
-		memcpy(num, what, n - 1);
-		num[n - 1] = '\0';
-		pct = strtod(num, &end);
-		if (!*num || *end || !(pct > 0 && pct <= 100))
-			goto bad;
-		h->is_percent = 1;
-		h->percent = pct;
-		return;
-	}
-	if (num_parse(what, 1, LLONG_MAX, &v))
-		goto bad;
-	h->count = v;
-	return;
-bad:
-	die_usage("invalid --halt '%s' (want e.g. now,fail=1, soon,fail=10%%, "
-		  "now,success=1, now,done=5)", s);
+		snprintf(buf, len, "--%s", d->name);
 }
 
 static void add_src(struct opts *o, enum src_kind kind, const char *path,
@@ -479,107 +430,168 @@ static void parse_rest(struct opts *o, int argc, char **argv)
 	}
 }
 
+/*
+ * Every check that involves more than one option, and the fix-ups one
+ * option makes to another, in one place; opts_parse() ends with it.
+ */
+static void opts_validate(struct opts *o)
+{
+	struct stat st;
+	const char *why = NULL;
+
+	/* How output flows follows from the options in one place,
+	 * outpol_decide() (cmd/emit.c); only misuse is refused here. */
+	if (stat(o->tmpdir, &st))
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "Not a directory";
+	else if (access(o->tmpdir, W_OK | X_OK))
+		why = strerror(errno);
+	if (why)
+		die_usage("cannot use '%s' for temporary files: %s", o->tmpdir,
+			  why);
+	if (o->download && o->ncmd)
+		die_usage("--download takes no command: each record is a URL");
+	if (o->download && (o->xargs || o->max_args))
+		die_usage("--download runs one URL per job; -m, -X, -n and "
+			  "-N do not apply");
+	if (o->retry_failed)
+		o->ncmd = 0;	/* the log has the commands */
+	if (o->results && o->output == OUT_UNGROUP && !o->json && !o->files)
+		die_usage("--results needs the jobs' output, which -u passes "
+			  "straight through");
+	/* A command that is only {} runs each record as a command line, as
+	 * in GNU parallel: quoting it would make it one word. */
+	if (o->ncmd == 1 && !o->quote &&
+	    !strcmp(o->cmd[0], o->replstr ? o->replstr : "{}"))
+		o->ncmd = 0;
+	if (!o->ncmd && (o->quote || o->context) && !o->retry_failed)
+		die_usage("%s needs a command", o->quote ? "-q" : "-X");
+	if ((o->resume || o->resume_failed || o->retry_failed) &&
+	    (!o->joblog || !strcmp(o->joblog, "-")))
+		die_usage("--resume, --resume-failed and --retry-failed need "
+			  "--joblog FILE");
+}
+
+/*
+ * The switch follows the table, so it reads in the order of --help; it is
+ * on enum opt_id without a default, so -Wswitch finds a missing case. It
+ * is long because it has one short case per option, and splitting it by
+ * section would only scatter them.
+ */
 void opts_parse(struct opts *o, int argc, char **argv)
 {
+	char shorts[3 + 2 * O_COUNT];
+	struct option longs[2 * O_COUNT + 1];
 	const char *jobs = NULL;
-	int c;
+	char label[32];
+	int c, i;
 
 	memset(o, 0, sizeof(*o));
 	o->sep = '\n';
 	o->retries = 1;
 	o->connect_timeout = 30;
 	o->stall_timeout = 60;
-	parse_termseq(&o->termseq, "TERM,200,TERM,100,TERM,50,KILL,25");
+	optval_termseq(&o->termseq, DEFAULT_TERMSEQ);
 	o->output = OUT_GROUP;
+	getopt_tables(shorts, longs);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, short_opts, long_opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'a':
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == ':')
+			die_usage("option '%s' needs a value",
+				  argv[optind - 1]);
+		i = opt_index(c);
+		if (i < 0) {
+			if (optopt && optopt < 256)
+				die_usage("unknown option '-%c'", optopt);
+			die_usage("unknown option '%s'", argv[optind - 1]);
+		}
+		opt_label(&optdefs[i], label, sizeof(label));
+		switch ((enum opt_id)i) {
+		case O_ARG_FILE:
 			add_src(o, SRC_FILE, optarg, NULL, 0, 0);
 			break;
-		case '0':
+		case O_NULL_SEP:
 			o->sep = '\0';
 			break;
-		case 'd':
+		case O_DELIMITER:
 			if (rec_parse_sep(optarg, &o->sep))
 				die_usage("invalid delimiter '%s' (want one "
 					  "character or an escape such as "
 					  "\\n, \\t, \\0, \\xHH)", optarg);
 			break;
-		case 'r':
+		case O_NO_RUN_IF_EMPTY:
 			o->skip_empty = 1;
 			break;
-		case 'C':
+		case O_COLSEP:
 			o->colsep = optarg;
 			break;
-		case OPT_LINK:
+		case O_LINK:
 			o->link = 1;
 			break;
-		case 'n':
-			o->max_args = parse_count("-n", optarg, 1, INT_MAX);
+		case O_MAX_ARGS:
+			o->max_args = optval_count(label, optarg, 1, INT_MAX);
 			break;
-		case 'N':
-			o->max_args = parse_count("-N", optarg, 0, INT_MAX);
+		case O_POSITIONAL:
+			o->max_args = optval_count(label, optarg, 0, INT_MAX);
 			o->positional = 1;
 			break;
-		case 'm':
+		case O_XARGS:
 			o->xargs = 1;
 			break;
-		case 'X':
+		case O_CONTEXT:
 			o->xargs = 1;
 			o->context = 1;
 			break;
-		case 's':
-			o->max_chars = parse_count("-s", optarg, 1, INT_MAX);
+		case O_MAX_CHARS:
+			o->max_chars = optval_count(label, optarg, 1, INT_MAX);
 			break;
-		case OPT_SHUF:
+		case O_SHUF:
 			o->shuf = 1;
 			break;
-		case 'I':
+		case O_REPLSTR:
 			if (!*optarg)
 				die_usage("-I needs a non-empty string");
 			o->replstr = optarg;
 			break;
-		case 'q':
+		case O_QUOTE:
 			o->quote = 1;
 			break;
-		case OPT_SHELL:
+		case O_SHELL:
 			o->use_shell_env = 1;
 			break;
-		case 'j':
-		case 'P':
+		case O_JOBS:
+		case O_MAX_PROCS:
 			jobs = optarg;
 			break;
-		case OPT_DRY_RUN:
+		case O_DRY_RUN:
 			o->dry_run = 1;
 			break;
-		case OPT_TMPDIR:
+		case O_TMPDIR:
 			o->tmpdir = optarg;
 			break;
-		case OPT_TIMEOUT:
-			o->timeout = parse_duration("--timeout", optarg);
+		case O_TIMEOUT:
+			o->timeout = optval_duration(label, optarg);
 			if (o->timeout <= 0)
 				die_usage("--timeout '%s': must be more than "
 					  "zero", optarg);
 			break;
-		case OPT_TERMSEQ:
-			parse_termseq(&o->termseq, optarg);
+		case O_TERMSEQ:
+			optval_termseq(&o->termseq, optarg);
 			break;
-		case OPT_RETRIES:
-			o->retries = parse_count("--retries", optarg, 1,
-						 1000000);
+		case O_RETRIES:
+			o->retries = optval_count(label, optarg, 1, 1000000);
 			break;
-		case OPT_HALT:
-			parse_halt(&o->halt, optarg);
+		case O_HALT:
+			optval_halt(&o->halt, optarg);
 			break;
-		case OPT_DELAY:
-			o->delay = parse_duration("--delay", optarg);
+		case O_DELAY:
+			o->delay = optval_duration(label, optarg);
 			break;
-		case OPT_MEMFREE:
-			o->memfree = parse_size("--memfree", optarg);
+		case O_MEMFREE:
+			o->memfree = optval_size(label, optarg);
 			break;
-		case OPT_LOAD: {
+		case O_LOAD: {
 			char *end;
 
 			o->load = strtod(optarg, &end);
@@ -589,91 +601,92 @@ void opts_parse(struct opts *o, int argc, char **argv)
 					  optarg);
 			break;
 		}
-		case OPT_NICE:
-			o->nice = (int)parse_count("--nice", optarg, -20, 19);
+		case O_NICE:
+			o->nice = (int)optval_count(label, optarg, -20, 19);
 			o->nice_set = 1;
 			break;
-		case OPT_JOBLOG:
+		case O_JOBLOG:
 			o->joblog = optarg;
 			break;
-		case OPT_RESUME:
+		case O_RESUME:
 			o->resume = 1;
 			break;
-		case OPT_RESUME_FAILED:
+		case O_RESUME_FAILED:
 			o->resume_failed = 1;
 			break;
-		case OPT_RETRY_FAILED:
+		case O_RETRY_FAILED:
 			o->retry_failed = 1;
 			break;
-		case 'k':
+		case O_KEEP_ORDER:
 			o->keep_order = 1;
 			break;
-		case OPT_GROUP:
+		case O_GROUP:
 			o->output = OUT_GROUP;
 			break;
-		case OPT_LINE_BUFFER:
+		case O_LINE_BUFFER:
 			o->output = OUT_LINE;
 			break;
-		case 'u':
+		case O_UNGROUP:
 			o->output = OUT_UNGROUP;
 			break;
-		case OPT_TAG:
+		case O_TAG:
 			o->tag = 1;
 			break;
-		case OPT_TAGSTRING:
+		case O_TAGSTRING:
 			o->tagstring = optarg;
 			break;
-		case 'v':
+		case O_VERBOSE:
 			o->verbose = 1;
 			break;
-		case OPT_RESULTS:
-			o->results = optarg;
-			break;
-		case OPT_FILES:
-			o->files = 1;
-			break;
-		case OPT_JSON:
+		case O_JSON:
 			o->json = 1;
 			break;
-		case OPT_BAR:
+		case O_RESULTS:
+			o->results = optarg;
+			break;
+		case O_FILES:
+			o->files = 1;
+			break;
+		case O_BAR:
 			o->bar = 1;
 			break;
-		case OPT_ETA:
+		case O_ETA:
 			o->eta = 1;
 			break;
-		case OPT_PROGRESS:
+		case O_PROGRESS:
 			o->progress = 1;
 			break;
-		case OPT_TOTAL:
-			o->total = parse_count("--total", optarg, 1, LLONG_MAX);
+		case O_TOTAL:
+			o->total = optval_count(label, optarg, 1, LLONG_MAX);
 			break;
-		case OPT_DOWNLOAD:
+		case O_DOWNLOAD:
 			o->download = optarg;
 			break;
-		case OPT_CREATE_DIRS:
+		case O_CREATE_DIRS:
 			o->create_dirs = 1;
 			break;
-		case OPT_OVERWRITE:
+		case O_OVERWRITE:
 			o->overwrite = 1;
 			break;
-		case OPT_CONTENT_DISPOSITION:
+		case O_CONTENT_DISPOSITION:
 			o->content_disposition = 1;
 			break;
-		case OPT_CONNECT_TIMEOUT:
-			o->connect_timeout = parse_duration(
-				"--connect-timeout", optarg);
+		case O_CHECKSUM_FILE:
+			o->checksum_file = optarg;
 			break;
-		case OPT_STALL_TIMEOUT:
-			o->stall_timeout = parse_duration("--stall-timeout",
-							  optarg);
+		case O_CONNECT_TIMEOUT:
+			o->connect_timeout = optval_duration(label, optarg);
 			break;
-		case OPT_MAX_FILESIZE:
-			o->max_filesize = parse_size("--max-filesize", optarg);
+		case O_STALL_TIMEOUT:
+			o->stall_timeout = optval_duration(label, optarg);
 			break;
-		case OPT_LIMIT_RATE:
-			o->limit_rate = parse_size("--limit-rate", optarg);
+		case O_MAX_FILESIZE:
+			o->max_filesize = optval_size(label, optarg);
 			break;
-		case OPT_HEADER: {
+		case O_LIMIT_RATE:
+			o->limit_rate = optval_size(label, optarg);
+			break;
+		case O_HEADER: {
 			char **h = realloc(o->headers, (o->nheaders + 1) *
 					   sizeof(*h));
 
@@ -686,40 +699,33 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			h[o->nheaders++] = optarg;
 			break;
 		}
-		case OPT_USER_AGENT:
+		case O_USER_AGENT:
 			o->user_agent = optarg;
 			break;
-		case OPT_CACERT:
+		case O_CACERT:
 			o->cacert = optarg;
 			break;
-		case OPT_CHECKSUM_FILE:
-			o->checksum_file = optarg;
-			break;
-		case 'h':
-			fputs(help_text, stdout);
+		case O_HELP:
+			help(stdout);
 			exit(fflush(stdout) ? EXIT_LANES : 0);
-		case OPT_VERSION:
+		case O_VERSION:
 			printf("lanes %s\n", LANES_VERSION);
 			exit(fflush(stdout) ? EXIT_LANES : 0);
-		case ':':
-			die_usage("option '%s' needs a value",
-				  argv[optind - 1]);
-		default:
-			if (optopt && optopt < 256)
-				die_usage("unknown option '-%c'", optopt);
-			die_usage("unknown option '%s'", argv[optind - 1]);
+		case O_COUNT:	/* not an option; opt_index() never */
+			break;	/* returns it */
 		}
 	}
-	o->jobs = jobs ? parse_jobs(jobs) : parse_jobs("100%");
+	o->jobs = jobs ? optval_jobs(jobs) : optval_jobs("100%");
 	parse_rest(o, argc - optind, argv + optind);
 	if (o->link)
-		for (size_t i = 1; i < o->nsrcs; i++)
-			o->srcs[i].linked = LINK_WRAP;
+		for (size_t k = 1; k < o->nsrcs; k++)
+			o->srcs[k].linked = LINK_WRAP;
 	if (o->tmpdir == NULL) {
 		o->tmpdir = getenv("TMPDIR");
 		if (!o->tmpdir || !*o->tmpdir)
 			o->tmpdir = "/tmp";
 	}
+	opts_validate(o);
 }
 
 void opts_release(struct opts *o)

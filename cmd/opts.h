@@ -1,7 +1,25 @@
 /*
- * opts: the command line. One getopt_long table, one switch, and the
- * parsing of the trailing COMMAND and ::: / :::: sources. Prints usage
- * errors itself and exits with status 255, as only cmd/ may.
+ * opts: the command line. One option table (OPTIONS in opts.c) from which
+ * getopt's short string, the long option array and --help are built; one
+ * switch that stores each option's value; one opts_validate() with every
+ * check that involves more than one option; and the parsing of the
+ * trailing COMMAND and ::: / :::: sources. Prints usage errors itself and
+ * exits with status 255, as only cmd/ may.
+ *
+ * Adding an option:
+ *   1. One X() line in OPTIONS (opts.c), where --help should list it:
+ *      its names, letter (or 0), argument kind, section and help text.
+ *   2. Its field in struct opts below, and its case in opts_parse()'s
+ *      switch, at the same place as in the table (the switch is on the
+ *      table's enum, so the build fails until the case exists; -Wswitch).
+ *      Numbers go through the kind's checked parser (parse_count,
+ *      parse_duration, parse_size: cmd/num.c). A check against other
+ *      options, or a fix-up of one, goes in opts_validate().
+ *   3. Its use, wherever it takes effect.
+ *   4. Its entry in man/lanes.1's OPTIONS section, in the same place:
+ *      tests/05-options.bats fails when the man page and --help disagree
+ *      on the set or the order of options.
+ *   5. A bats test of what it does.
  *
  * Thread-safety: opts_parse() runs on the main thread before any other
  * thread exists; the result is read-only afterwards.
@@ -32,7 +50,7 @@ struct src_spec {
 	char **vals;		/* SRC_ARGS: borrowed from argv */
 	size_t nvals;
 	const char *path;	/* SRC_FILE */
-	int linked;		/* paired with the previous source: */
+	int linked;		/* paired with the previous one: LINK_* */
 };
 
 enum {
@@ -129,7 +147,12 @@ struct opts {
 	size_t nsrcs;
 };
 
-/* Fill o from argv. Exits 0 for --help/--version, 255 for misuse. */
+/*
+ * Fill o from argv, then validate it: o comes back consistent (the output
+ * mode fixed up for -k, --dry-run, --json and --files, --tmpdir usable, a
+ * --joblog FILE for the --resume options). Exits 0 for --help/--version,
+ * 255 for misuse.
+ */
 void opts_parse(struct opts *o, int argc, char **argv);
 void opts_release(struct opts *o);
 

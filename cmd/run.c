@@ -120,6 +120,11 @@ void run_stop(struct run *r, int cause, int sig)
 		fetch_stop();
 }
 
+void run_pause(struct run *r, int stop)
+{
+	launch_signal(r->launcher, stop ? SIGSTOP : SIGCONT);
+}
+
 /*
  * A write to our stdout failed. A reader that went away (EPIPE, as with
  * | head) ends lanes quietly with 141; any other error (a full disk) would
@@ -155,23 +160,23 @@ static int stopping(struct run *r)
 	return st;
 }
 
-/* Sleep on r->cv until the monotonic time t or a stop; r->mu held. */
+/* Sleep on r->cv until clock_now() reaches t or a stop; r->mu held. The
+ * absolute time is taken anew after each wake-up: a Ctrl-Z in between
+ * moves t away (see clock_freeze()). */
 static void wait_until(struct run *r, double t)
 {
 	struct timespec ts;
-	double now = clock_now();
+	double now, at;
 
-	if (t <= now)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (t - now);
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L)
-		ts.tv_nsec = 999999999L;
-	while (!r->stopping &&
-	       pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
-		;
+	while (!r->stopping && (now = clock_now()) < t) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (t - now);
+		ts.tv_sec = (time_t)at;
+		ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_nsec = 999999999L;
+		pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+	}
 }
 
 /*
@@ -739,13 +744,9 @@ static int open_reports(struct run *r, char *err, size_t errlen)
 	int rc, resuming = o->resume || o->resume_failed || o->retry_failed;
 
 	if (resuming) {
+		/* opts_validate() made sure --joblog names a file. */
 		const char *path = o->joblog;
 
-		if (!path || !strcmp(path, "-")) {
-			snprintf(err, errlen, "--resume, --resume-failed and "
-				 "--retry-failed need --joblog FILE");
-			return -EINVAL;
-		}
 		if (path[0] == '+')
 			path++;
 		rc = joblog_load(&r->resume, path);

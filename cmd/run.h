@@ -65,4 +65,8 @@ void run_free(struct run *r);
  */
 void run_stop(struct run *r, int cause, int sig);
 
+/* Ctrl-Z: stop (stop = 1) or continue (0) every running job, whose own
+ * process groups the terminal's signal does not reach. Any thread. */
+void run_pause(struct run *r, int stop);
+
 #endif

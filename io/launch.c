@@ -132,7 +132,7 @@ static unsigned local_signal(struct launcher *l, int sig)
 	unsigned i, n = 0;
 
 	pthread_mutex_lock(&lc->mu);
-	if (sig)
+	if (sig && sig != SIGSTOP && sig != SIGCONT && sig != SIGTSTP)
 		lc->killsig = sig;
 	for (i = 1; i <= l->nslots; i++)
 		if (lc->pgid[i] > 0) {

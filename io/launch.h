@@ -15,9 +15,10 @@
  *      output into the sink until the job ended, applies the timeout with
  *      the --termseq walk, and fills the struct launch_result.
  *   3. From any thread at any time: launch_signal() sends a signal to
- *      every job running now and, once sig is not 0, to every job that
- *      starts afterwards (a stop that raced with a spawn must not miss
- *      it); launch_running() counts running jobs.
+ *      every job running now and, for a signal that ends jobs (not 0,
+ *      SIGSTOP, SIGTSTP or SIGCONT), to every job that starts afterwards
+ *      (a stop that raced with a spawn must not miss it);
+ *      launch_running() counts running jobs.
  *   4. launch_free() once no worker is inside launch_run().
  *
  * Thread-safety: launch_run() from many workers at once, one job per slot;

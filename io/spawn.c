@@ -135,27 +135,46 @@ static int ms_left(double deadline)
 	return left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
 }
 
+/* Has the child exited? It stays a zombie (WNOWAIT). */
+static int exited(struct proc *pr)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, (id_t)pr->pid, &si,
+		      WEXITED | WNOWAIT | WNOHANG) < 0)
+		if (errno != EINTR)
+			return 1;	/* not ours to wait for: gone */
+	return si.si_pid == pr->pid;
+}
+
+static void open_pidfd(struct proc *pr)
+{
+	if (pr->pidfd < 0)
+		pr->pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0);
+}
+
+/*
+ * The pump watches the child's pidfd beside its pipes: once the child
+ * exited, what is left in the pipes is drained for SPAWN_GRACE seconds and
+ * then the pipes are closed, because a background process the job left
+ * behind may hold them open for as long as it lives. A job that exited is
+ * never timed out: the deadline is checked only after what is ready was
+ * read and only while the child still runs, so a lanes that was stopped
+ * (SIGSTOP) past a deadline does not turn finished jobs into timeouts.
+ */
 int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx,
 	       double deadline)
 {
 	char buf[65536];
-	struct pollfd pf[2];
+	struct pollfd pf[3];
+	double grace = 0;	/* the child exited: close the pipes then */
 	int rc;
 
+	open_pidfd(pr);
 	while (pr->out >= 0 || pr->err >= 0) {
-		int n = 0, i, r, ms;
+		int n = 0, pid_at = -1, i, r, ms;
 
-		/* One stream left and no deadline: a blocking read needs no
-		 * poll. */
-		if ((pr->out < 0 || pr->err < 0) && deadline <= 0) {
-			int *fd = pr->out >= 0 ? &pr->out : &pr->err;
-
-			rc = pump_one(fd, fd == &pr->out ? 1 : 2, sink, ctx,
-				      buf, sizeof(buf));
-			if (rc < 0)
-				return rc;
-			continue;
-		}
 		if (pr->out >= 0) {
 			pf[n].fd = pr->out;
 			pf[n++].events = POLLIN;
@@ -164,27 +183,45 @@ int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx,
 			pf[n].fd = pr->err;
 			pf[n++].events = POLLIN;
 		}
-		ms = ms_left(deadline);
-		if (ms == 0)
-			return -ETIMEDOUT;
+		if (!grace && pr->pidfd >= 0) {
+			pid_at = n;
+			pf[n].fd = pr->pidfd;
+			pf[n++].events = POLLIN;
+		}
+		ms = ms_left(grace ? grace : deadline);
+		/* Without a pidfd (a kernel before 5.3), look now and then. */
+		if (!grace && pr->pidfd < 0 && (ms < 0 || ms > 50))
+			ms = 50;
 		r = poll(pf, (nfds_t)n, ms);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		if (r == 0)
-			continue;	/* the deadline check above ends it */
 		for (i = 0; i < n; i++) {
 			int *fd;
 
-			if (!pf[i].revents)
+			if (!pf[i].revents || i == pid_at)
 				continue;
 			fd = pf[i].fd == pr->out ? &pr->out : &pr->err;
 			rc = pump_one(fd, fd == &pr->out ? 1 : 2, sink, ctx,
 				      buf, sizeof(buf));
 			if (rc < 0)
 				return rc;
+		}
+		if (!grace && ((pid_at >= 0 && pf[pid_at].revents) ||
+			       (pr->pidfd < 0 && exited(pr)))) {
+			grace = clock_now() + SPAWN_GRACE;
+			continue;
+		}
+		if (grace && clock_now() >= grace) {
+			spawn_close(pr);
+			break;
+		}
+		if (!grace && deadline > 0 && clock_now() >= deadline) {
+			if (!exited(pr))
+				return -ETIMEDOUT;
+			grace = clock_now() + SPAWN_GRACE;
 		}
 	}
 	return 0;
@@ -205,8 +242,7 @@ int spawn_wait_exit(struct proc *pr, double deadline)
 	siginfo_t si;
 	int ms, r;
 
-	if (pr->pidfd < 0)
-		pr->pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0);
+	open_pidfd(pr);
 	for (;;) {
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_PID, (id_t)pr->pid, &si,

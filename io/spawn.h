@@ -28,6 +28,9 @@ enum {
 	SPAWN_CAPTURE = 1,	/* pipes for stdout and stderr */
 };
 
+/* Seconds the pipes stay open after the child exited. */
+#define SPAWN_GRACE 0.5
+
 struct proc {
 	pid_t pid;
 	int out;	/* read ends, -1 when not captured or at EOF */
@@ -50,8 +53,13 @@ int spawn_setup(int stdin_fd);
 int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
 		int stdin_fd, int flags);
 /*
- * deadline is a clock_now() time, or 0 for none; reaching it returns
- * -ETIMEDOUT with the pipes still open (pump again to drain them).
+ * Carry output to the sink until both pipes reach EOF, or until the child
+ * has exited and SPAWN_GRACE seconds passed: a job ends with its own
+ * process, and a background process it left holding the pipes loses what
+ * it writes later (the pipes are closed; its writes fail with EPIPE).
+ * deadline is a clock_now() time, or 0 for none; reaching it while the
+ * child still runs returns -ETIMEDOUT with the pipes still open (pump
+ * again to drain them). A child that exited is never timed out.
  */
 int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx,
 	       double deadline);

@@ -607,3 +607,94 @@ escalate() {
 	assert_equal "$status" 143
 	assert_output 1
 }
+
+# --- jobs that leave processes behind; stopping lanes --------------------
+
+# A job whose shell exits at once but leaves a background process holding
+# its output pipe: the job ends with its shell, after a short grace for
+# the pipe to drain, not when the leftover exits.
+LEFTOVER='sleep 40 & echo $! >left{}.pid; echo hi {}'
+
+kill_leftovers() {
+	local f
+
+	for f in left*.pid; do
+		[[ -s $f ]] && kill "$(<"$f")" 2>/dev/null
+	done
+	return 0
+}
+
+@test "a background process left holding the pipe does not hold the job" {
+	start_lanes -k "$LEFTOVER" ::: 1 2
+	wait_for left1.pid left2.pid
+	# Both jobs end long before their leftovers would.
+	wait_lanes
+	kill_leftovers
+	assert_equal "$status" 0
+	assert_output $'hi 1\nhi 2'
+	assert_equal "$stderr" ""
+}
+
+@test "--timeout: a job whose leftover outlives the limit did not time out" {
+	start_lanes -k --timeout 2 "$LEFTOVER" ::: 1 2
+	wait_for left1.pid left2.pid
+	wait_lanes
+	kill_leftovers
+	assert_equal "$status" 0
+	assert_output $'hi 1\nhi 2'
+	assert_equal "$stderr" ""
+}
+
+# bats test_tags=slow
+@test "SIGSTOP to lanes past the deadline: jobs that ended in time are fine" {
+	start_lanes -j5 --timeout 3 'sleep 0.3; echo RUN {}' ::: $(seq 10)
+	kill -STOP "$lanes_pid"
+	sleep 4
+	kill -CONT "$lanes_pid"
+	wait_lanes
+	assert_equal "$status" 0
+	assert_equal "${#lines[@]}" 10
+	assert_equal "$stderr" ""
+}
+
+# state PIDFILE: the one-letter state of the process (T when stopped).
+state() {
+	sed 's/.*) //; s/ .*//' "/proc/$(<"$1")/stat"
+}
+
+# wait_state PIDFILE STATE: wait up to 30 s for the process to get there.
+wait_state() {
+	local i
+
+	for ((i = 0; i < 600; i++)); do
+		[[ $(state "$1") == "$2" ]] && return 0
+		sleep 0.05
+	done
+	fail "process in '$1' is '$(state "$1")', not '$2'"
+}
+
+# bats test_tags=slow
+@test "Ctrl-Z stops the jobs with lanes; stopped time is not --timeout" {
+	# bash without job control continues a child that stops, so lanes
+	# runs under a dash that only waits for it, as a terminal's shell
+	# would until fg.
+	# Each job runs until the file "go" exists, which it finds only
+	# after lanes was stopped for longer than the --timeout.
+	sh -c '"$@"; echo $? >rc' sh "$LANES" -j2 --timeout 2 \
+		'echo $$ >{}.pid; until [ -e go ]; do sleep 0.05; done
+		 echo done {}' ::: a b >"$T/out" 2>"$T/err" 3>&- &
+	wait_for a.pid b.pid
+	lanes_pid=$(pgrep -P $! -x lanes)
+	kill -TSTP "$lanes_pid"
+	# The jobs run in their own process groups, so only lanes can stop
+	# them; it stops itself afterwards.
+	wait_state a.pid T
+	wait_state b.pid T
+	sleep 2.5
+	touch go
+	kill -CONT "$lanes_pid"
+	wait_for rc
+	assert_equal "$(<rc)" 0
+	assert_equal "$(sort "$T/out")" $'done a\ndone b'
+	assert_equal "$(<"$T/err")" ""
+}

@@ -1,0 +1,206 @@
+#include "optval.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "num.h"
+
+/* The most jobs -j 0 allows: each running job holds up to six descriptors
+ * (two pipes while it runs, two spill files after). */
+static unsigned jobs_unlimited(void)
+{
+	struct rlimit rl;
+	unsigned long long n = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	    && rl.rlim_cur / 8 < n)
+		n = rl.rlim_cur > 64 ? rl.rlim_cur / 8 : 8;
+	return (unsigned)n;
+}
+
+/* -j: N, N%, +N, -N, or 0. */
+unsigned optval_jobs(const char *s)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = strlen(s);
+	long long v, j;
+	char num[32];
+
+	if (cores < 1)
+		cores = 1;
+	if (n && n < sizeof(num) && s[n - 1] == '%') {
+		memcpy(num, s, n - 1);
+		num[n - 1] = '\0';
+		if (num_parse(num, 1, 100000, &v))
+			goto bad;
+		j = cores * v / 100;
+	} else if (s[0] == '+' || s[0] == '-') {
+		if (num_parse(s + 1, 0, 100000, &v) || s[1] == '+' ||
+		    s[1] == '-')
+			goto bad;
+		j = s[0] == '+' ? cores + v : cores - v;
+	} else {
+		if (num_parse(s, 0, 100000, &v))
+			goto bad;
+		if (v == 0)
+			return jobs_unlimited();
+		j = v;
+	}
+	return j < 1 ? 1 : (unsigned)j;
+bad:
+	die_usage("invalid number of jobs '%s' (want N, N%%, +N, -N or 0)",
+		  s);
+}
+
+long long optval_count(const char *opt, const char *s, long long min,
+			     long long max)
+{
+	long long v;
+	int rc = num_parse(s, min, max, &v);
+
+	if (rc == -ERANGE)
+		die_usage("%s '%s': out of range (%lld to %lld)", opt, s, min,
+			  max);
+	if (rc)
+		die_usage("%s '%s': not a number", opt, s);
+	return v;
+}
+
+double optval_duration(const char *opt, const char *s)
+{
+	double v;
+
+	if (num_duration(s, &v))
+		die_usage("%s '%s': not a duration (want e.g. 30, 1.5s, 2m, "
+			  "1h)", opt, s);
+	return v;
+}
+
+long long optval_size(const char *opt, const char *s)
+{
+	long long v;
+
+	if (num_size(s, &v))
+		die_usage("%s '%s': not a size (want e.g. 500M, 2G, 4096)",
+			  opt, s);
+	return v;
+}
+
+static int parse_signal(const char *s)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+		{ "TERM", SIGTERM }, { "ALRM", SIGALRM }, { "CONT", SIGCONT },
+		{ "STOP", SIGSTOP },
+	};
+	long long n;
+
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!strcmp(s, sigs[i].name))
+			return sigs[i].sig;
+	if (!num_parse(s, 1, 64, &n))
+		return (int)n;
+	return -1;
+}
+
+/* --termseq SIG,MS,SIG,MS,...: GNU parallel's form; the last wait may be
+ * left out. */
+void optval_termseq(struct termseq *t, const char *arg)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	size_t i = 0;
+
+	if (!copy)
+		die("out of memory");
+	t->n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save), i++) {
+		long long ms;
+
+		if (i % 2 == 0) {
+			int sig = parse_signal(tok);
+
+			if (sig < 0 || t->n == sizeof(t->sig) / sizeof(t->sig[0]))
+				goto bad;
+			t->sig[t->n] = sig;
+			t->wait[t->n++] = 0.025;
+		} else {
+			if (num_parse(tok, 0, 86400000, &ms))
+				goto bad;
+			t->wait[t->n - 1] = (double)ms / 1000;
+		}
+	}
+	free(copy);
+	if (t->n)
+		return;
+	copy = NULL;
+bad:
+	free(copy);
+	die_usage("invalid --termseq '%s' (want e.g. TERM,200,KILL,25)", arg);
+}
+
+/* --halt: never | 0 | 1 | 2 | WHEN,WHAT=N | WHEN,WHAT=N% */
+void optval_halt(struct halt *h, const char *s)
+{
+	const char *what;
+	char num[32];
+	size_t n;
+	long long v;
+
+	memset(h, 0, sizeof(*h));
+	h->count = 1;
+	if (!strcmp(s, "never") || !strcmp(s, "0"))
+		return;
+	if (!strcmp(s, "1") || !strcmp(s, "2")) {
+		h->when = s[0] == '1' ? HALT_SOON : HALT_NOW;
+		return;
+	}
+	if (!strncmp(s, "now,", 4))
+		h->when = HALT_NOW;
+	else if (!strncmp(s, "soon,", 5))
+		h->when = HALT_SOON;
+	else
+		goto bad;
+	what = strchr(s, ',') + 1;
+	if (!strncmp(what, "fail=", 5))
+		h->what = HALT_FAIL;
+	else if (!strncmp(what, "success=", 8))
+		h->what = HALT_SUCCESS;
+	else if (!strncmp(what, "done=", 5))
+		h->what = HALT_DONE;
+	else
+		goto bad;
+	what = strchr(what, '=') + 1;
+	n = strlen(what);
+	if (n && n < sizeof(num) && what[n - 1] == '%') {
+		double pct;
+		char *end;
+
+		memcpy(num, what, n - 1);
+		num[n - 1] = '\0';
+		pct = strtod(num, &end);
+		if (!*num || *end || !(pct > 0 && pct <= 100))
+			goto bad;
+		h->is_percent = 1;
+		h->percent = pct;
+		return;
+	}
+	if (num_parse(what, 1, LLONG_MAX, &v))
+		goto bad;
+	h->count = v;
+	return;
+bad:
+	die_usage("invalid --halt '%s' (want e.g. now,fail=1, soon,fail=10%%, "
+		  "now,success=1, now,done=5)", s);
+}
+

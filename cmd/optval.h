@@ -1,0 +1,24 @@
+/*
+ * optval: the values of options that are more than a plain number: -j
+ * (N, N%, +N, -N, 0), --termseq, --halt, and counts, durations and sizes
+ * with the option's name in the message. Each checks its value and, on
+ * junk, prints a usage error naming the option and exits 255, as only
+ * cmd/ may; plain numbers go through cmd/num.
+ *
+ * Thread-safety: the main thread, while parsing the command line.
+ */
+#ifndef LANES_OPTVAL_H
+#define LANES_OPTVAL_H
+
+#include "opts.h"
+
+/* Job slots from a -j value, against this machine's CPUs. */
+unsigned optval_jobs(const char *s);
+long long optval_count(const char *opt, const char *s, long long min,
+		       long long max);
+double optval_duration(const char *opt, const char *s);
+long long optval_size(const char *opt, const char *s);
+void optval_termseq(struct termseq *t, const char *arg);
+void optval_halt(struct halt *h, const char *s);
+
+#endif

@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# The option table (cmd/opts.c) against the man page: --help is printed from
+# the table, in its order, so the man page's OPTIONS section must list the
+# same options in the same order. Also: every letter --help shows is a
+# short option getopt accepts, and the hidden GNU parallel spellings work.
+
+load helpers/common
+
+# options_of_help TEXT: one line per option of --help TEXT, its names as
+# listed ("-a --arg-file", "-N", "--line-buffer --lb"). Option lines start
+# with "  -X" or "      --name" (continuation lines are indented further);
+# the names are the words joined by ", " at the start of the line, which
+# ends at the first placeholder or at the help text.
+options_of_help() {
+	local line rest names re='^(-[A-Za-z0-9]|--[a-z0-9][a-z0-9-]*)(, |$| )(.*)$'
+	while IFS= read -r line; do
+		[[ $line =~ ^(\ \ -[^-]|\ {6}--) ]] || continue
+		rest=${line#"${line%%[! ]*}"}
+		names=
+		while [[ $rest =~ $re ]]; do
+			names+=" ${BASH_REMATCH[1]}"
+			[ "${BASH_REMATCH[2]}" = ', ' ] || break
+			rest=${BASH_REMATCH[3]}
+		done
+		printf '%s\n' "${names# }"
+	done <<<"$1"
+}
+
+# options_of_man: one line per .It of man/lanes.1's OPTIONS section, its
+# Fl names in order (".It Fl a Ar file , Fl \-arg\-file" is
+# "-a --arg-file").
+options_of_man() {
+	local line in_options=0 names w next
+	while IFS= read -r line; do
+		case $line in
+		'.Sh OPTIONS'*) in_options=1; continue ;;
+		'.Sh '*) in_options=0; continue ;;
+		esac
+		[ "$in_options" = 1 ] && [[ $line == '.It Fl '* ]] || continue
+		names= next=0
+		for w in $line; do
+			if [ "$next" = 1 ]; then
+				w=${w//\\/}
+				names+=" -${w%,}"
+			fi
+			[ "$w" = Fl ] && next=1 || next=0
+		done
+		printf '%s\n' "${names# }"
+	done <"$REPO/man/lanes.1"
+}
+
+@test "man/lanes.1 lists the options of --help, in the same order" {
+	run --separate-stderr "$LANES" --help
+	assert_success
+	local help man
+	help=$(options_of_help "$output")
+	man=$(options_of_man)
+	# The parsers themselves: each shape of option line is found.
+	local want
+	for want in '-a --arg-file' '-N' '--link' '--line-buffer --lb' \
+	    '--header' '-h --help' '--version'; do
+		grep -qxF -- "$want" <<<"$help" || fail "--help: no '$want'"
+		grep -qxF -- "$want" <<<"$man" || fail "man page: no '$want'"
+	done
+	[ "$help" = "$man" ] || fail "$(printf '%s\n' \
+	    'man/lanes.1 OPTIONS (<) and --help (>) disagree:' \
+	    "$(diff <(printf '%s\n' "$man") <(printf '%s\n' "$help"))")"
+}
+
+@test "every short option --help lists is accepted by lanes" {
+	run --separate-stderr "$LANES" --help
+	assert_success
+	local line opt arg bad='' n=0
+	while IFS= read -r line; do
+		[[ $line =~ ^\ \ (-[A-Za-z0-9])(,\ --[a-z-]+)?(\ ([A-Z]+))?\  ]] ||
+			continue
+		opt=${BASH_REMATCH[1]} arg=${BASH_REMATCH[4]}
+		n=$((n + 1))
+		case $arg in
+		'') set -- "$opt" ;;
+		FILE) set -- "$opt" /dev/null ;;
+		N) set -- "$opt" 2 ;;
+		*) set -- "$opt" , ;;
+		esac
+		run --separate-stderr "$LANES" "$@" --help
+		if [ "$status" -ne 0 ] || [ -n "$stderr" ]; then
+			bad+=" $* (status $status: $stderr)"
+		fi
+	done <<<"$output"
+	[ "$n" -ge 15 ] || fail "only $n short options found in --help"
+	[ -z "$bad" ] || fail "rejected:$bad"
+}
+
+@test "--halt-on-error and --total-jobs are GNU parallel's other spellings" {
+	run --separate-stderr "$LANES" -j1 --halt-on-error now,fail=1 \
+	    'exit {}' ::: 0 3 0
+	assert_failure 3
+	run --separate-stderr "$LANES" -j1 --halt-on-error never 'exit {}' \
+	    ::: 0 3 0
+	assert_failure 1
+	run --separate-stderr "$LANES" --total-jobs 0 echo ::: a
+	assert_failure 255
+	assert_stderr_line -n 0 "lanes: --total '0': out of range (1 to 9223372036854775807)"
+	run --separate-stderr "$LANES" -k --total-jobs 2 echo ::: a b
+	assert_success
+	assert_output $'a\nb'
+	assert_no_stderr
+	# Neither is listed: --help shows the one spelling.
+	run --separate-stderr "$LANES" --help
+	refute_output --partial 'halt-on-error'
+	refute_output --partial 'total-jobs'
+}
+
+# Cross-option checks: opts_validate() refuses these before any job runs.
+@test "--download takes no command and no -m, -X, -n or -N" {
+	run --separate-stderr "$LANES" --download "$T" touch "$T/ran" ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 \
+	    'lanes: --download takes no command: each record is a URL'
+	local o
+	for o in -m -X '-n 2' '-N 2'; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$LANES" --download "$T" $o ::: x
+		assert_usage_error
+		assert_stderr_line -n 0 'lanes: --download runs one URL per job; -m, -X, -n and -N do not apply'
+	done
+	[ ! -e "$T/ran" ]
+}
+
+@test "--results with -u: exit 255, nothing runs" {
+	run --separate-stderr "$LANES" --results "$T/r" -u touch "$T/ran" ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --results needs the jobs' output, which -u passes straight through"
+	[ ! -e "$T/ran" ] && [ ! -e "$T/r" ]
+}
+
+@test "-q and -X need a command; a command of only {} is none" {
+	run --separate-stderr "$LANES" -q ::: 'echo a'
+	assert_usage_error
+	assert_stderr_line -n 0 'lanes: -q needs a command'
+	run --separate-stderr "$LANES" -X {} ::: 'echo a'
+	assert_usage_error
+	assert_stderr_line -n 0 'lanes: -X needs a command'
+	# -q keeps a lone {} as the command: one word, run as given.
+	run --separate-stderr "$LANES" -q {} ::: true
+	assert_success
+	assert_no_stderr
+}
