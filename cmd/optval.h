@@ -20,5 +20,9 @@ double optval_duration(const char *opt, const char *s);
 long long optval_size(const char *opt, const char *s);
 void optval_termseq(struct termseq *t, const char *arg);
 void optval_halt(struct halt *h, const char *s);
+/* --trim: n, l, r, lr or rl. */
+enum trim optval_trim(const char *s);
+/* --tagstring: a copy of s with each \t made a tab (free it). */
+char *optval_tabs(const char *s);
 
 #endif

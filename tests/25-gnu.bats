@@ -271,3 +271,196 @@ with Ctrl-D (or give them with :::, -a FILE or a pipe)"
 	assert_output 'a'
 	assert_no_stderr
 }
+
+# --- GNU parallel's and xargs' option spellings ---------------------------
+
+@test "--header : names the --colsep columns; the header is no job" {
+	# printf 'n v\na 1\nb 2\n' | parallel -k --header : --colsep ' ' \
+	#   echo {v}-{n}-{1}
+	printf 'n v\na 1\nb 2\n' >in
+	run --separate-stderr "$LANES" -k --header : --colsep ' ' \
+	    echo {v}-{n}-{1} <in
+	assert_success
+	assert_output $'1-a-a\n2-b-b'
+	assert_no_stderr
+	# printf 'n,v\na.c,d/1\n' | parallel --header : -C , echo {n.} {v/}
+	printf 'n,v\na.c,d/1\n' >in
+	run --separate-stderr "$LANES" --header : -C , echo {n.} {v/} <in
+	assert_success
+	assert_output 'a 1'
+	# The whole line is one name without --colsep: {n} is no column.
+	printf 'n v\na 1\n' >in
+	run --separate-stderr "$LANES" --header : echo {n} <in
+	assert_success
+	assert_output '{n} a 1'
+	# A header and nothing else: no job.
+	printf 'n v\n' >in
+	run --separate-stderr "$LANES" --header : -C ' ' echo {n} <in
+	assert_success
+	assert_output ''
+}
+
+@test "--header : takes the first value of every ::: source" {
+	# parallel -k --header : echo {f1} {f2} ::: f1 a b ::: f2 c d
+	run --separate-stderr "$LANES" -k --header : echo {f1} {f2} \
+	    ::: f1 a b ::: f2 c d
+	assert_success
+	assert_output $'a c\na d\nb c\nb d'
+	assert_no_stderr
+}
+
+@test "--header REGEX takes the first line; a bad one is refused" {
+	# parallel --header '.*\n' gives the same as --header : here.
+	printf 'n v\na 1\n' >in
+	run --separate-stderr "$LANES" --header '.*' -C ' ' echo {v} <in
+	assert_success
+	assert_output '1'
+	run --separate-stderr "$LANES" --header '(' -C ' ' echo {v} <in
+	assert_equal "$status" 255
+	assert_stderr_line -n 0 "lanes: invalid --header '('"
+}
+
+@test "--trim n, l, r, lr and rl, as GNU parallel trims" {
+	printf ' a , b \n' >in
+	# parallel --trim n -C , printf '[%s]' {1} {2}
+	run --separate-stderr "$LANES" --trim n -C , printf '[%s]' {1} {2} <in
+	assert_output '[ a ][ b ]'
+	run --separate-stderr "$LANES" --trim l -C , printf '[%s]' {1} {2} <in
+	assert_output '[a ][b ]'
+	# Without -C the whole value: parallel --trim r printf '[%s]' {}
+	run --separate-stderr "$LANES" --trim r printf '[%s]' {} <in
+	assert_output '[ a , b]'
+	run --separate-stderr "$LANES" --trim lr printf '[%s]' {} <in
+	assert_output '[a , b]'
+	run --separate-stderr "$LANES" --trim rl -C , printf '[%s]' {1} {2} \
+	    ::: ' x , y '
+	assert_output '[x][y]'
+	run --separate-stderr "$LANES" printf '[%s]' {} <in
+	assert_output '[ a , b ]'
+	# parallel: "Error: --trim must be one of: r l rl lr."
+	run --separate-stderr "$LANES" --trim x echo ::: a
+	assert_equal "$status" 255
+	assert_stderr_line -n 0 "lanes: invalid --trim 'x' (want n, l, r, lr or rl)"
+}
+
+@test "--plus replacement strings give what GNU parallel gives" {
+	# parallel --plus echo {..} {...} {/..} {/...} {+/} {+.} {+..} \
+	#   {+...} ::: /d.x/a.tar.gz.c
+	run --separate-stderr "$LANES" --plus echo {..} {...} {/..} {/...} \
+	    {+/} {+.} {+..} {+...} ::: /d.x/a.tar.gz.c
+	assert_success
+	assert_output '/d.x/a.tar /d.x/a a.tar a /d.x c gz.c tar.gz.c'
+	# parallel --plus echo {1..} {2/...} ::: a.b.c ::: d/e.f.g
+	run --separate-stderr "$LANES" --plus echo {1..} {2/...} ::: a.b.c \
+	    ::: d/e.f.g
+	assert_output 'a e.f.g'
+	# Without --plus they are text: parallel echo {##} ::: a
+	run --separate-stderr "$LANES" echo {##} ::: a
+	assert_output '{##} a'
+}
+
+@test "--plus {##} is the number of jobs, {0#} the zero-padded {#}" {
+	# seq 12 | parallel --plus -k echo {##} {0#}
+	seq 12 >in
+	run --separate-stderr "$LANES" --plus -k echo {##} {0#} <in
+	assert_success
+	assert_output "$(seq -w 12 | sed 's/^/12 /')"
+	run --separate-stderr "$LANES" --plus -j 12 -k echo {0%} ::: a
+	assert_output '01'
+}
+
+@test "-L N and -l[N] are -n N, as in xargs and GNU parallel" {
+	seq 5 >in
+	# seq 5 | parallel -k -L 2 echo
+	run --separate-stderr "$LANES" -k -L 2 echo <in
+	assert_success
+	assert_output $'1 2\n3 4\n5'
+	run --separate-stderr "$LANES" -k --max-lines 2 echo <in
+	assert_output $'1 2\n3 4\n5'
+	# seq 5 | parallel -k -l echo; seq 5 | parallel -k -l2 echo
+	run --separate-stderr "$LANES" -k -l echo <in
+	assert_output "$(seq 5)"
+	run --separate-stderr "$LANES" -k -l2 echo <in
+	assert_output $'1 2\n3 4\n5'
+	# seq 5 | parallel -k -L2 echo x{2}
+	run --separate-stderr "$LANES" -k -L2 echo x{2} <in
+	assert_output $'x2\nx4\nx'
+}
+
+@test "-E STR ends the input at a record equal to STR" {
+	# printf 'a\nb\nSTOP\nc\n' | parallel -k -E STOP echo
+	printf 'a\nb\nSTOP\nc\n' >in
+	run --separate-stderr "$LANES" -k -E STOP echo <in
+	assert_success
+	assert_output $'a\nb'
+	# parallel -k -E STOP echo ::: a STOP b
+	run --separate-stderr "$LANES" -k -E STOP echo ::: a STOP b
+	assert_output 'a'
+	printf 'a\nSTOP\nb\n' >f
+	run --separate-stderr "$LANES" -k -E STOP echo :::: f ::: 1 2
+	assert_output $'a 1\na 2'
+}
+
+@test "-i[STR] is -I STR, or -I {}, as xargs reads it" {
+	seq 2 >in
+	# seq 2 | parallel -k -iZ echo xZ
+	run --separate-stderr "$LANES" -k -iZ echo xZ <in
+	assert_success
+	assert_output $'x1\nx2'
+	# GNU parallel takes the next word for STR ("-i echo"); lanes, as
+	# xargs, only an attached one.
+	run --separate-stderr "$LANES" -k -i echo x{} <in
+	assert_success
+	assert_output $'x1\nx2'
+}
+
+@test "--tagstring: \\t is a tab" {
+	# parallel --tagstring 'a\tb' echo ::: x
+	run --separate-stderr "$LANES" --tagstring 'a\t{}' echo ::: x
+	assert_success
+	assert_output $'a\tx\tx'
+}
+
+@test "--halt -1, -2 and N%: GNU parallel's older forms" {
+	# parallel -j1 --halt -1 'echo {}; exit {}' ::: 1 0 4   (exit 0)
+	run --separate-stderr "$LANES" -j1 --halt -1 'echo {}; exit {}' \
+	    ::: 1 0 4
+	assert_success
+	assert_output $'1\n0'
+	run --separate-stderr "$LANES" -j1 --halt -2 'echo {}; exit {}' \
+	    ::: 1 0 4
+	assert_success
+	assert_output $'1\n0'
+	# parallel -j1 --halt 50% 'echo {}; exit {}' ::: 0 1 2 3  (exit 50)
+	run --separate-stderr timeout 60 "$LANES" -j1 --halt 50% \
+	    'test {#} = 1 && sleep 0.2; echo {}; exit {}' ::: 0 1 2 3
+	assert_equal "$status" 50
+	assert_output $'0\n1\n2'
+	run --separate-stderr "$LANES" --halt -3 echo ::: a
+	assert_equal "$status" 255
+}
+
+@test "--linebuffer, --res, --xapply and --load N% are accepted" {
+	run --separate-stderr "$LANES" -k --linebuffer echo ::: a b
+	assert_success
+	assert_output $'a\nb'
+	run --separate-stderr "$LANES" -k --xapply echo ::: a b c ::: 1 2
+	assert_output $'a 1\nb 2\nc 1'
+	run --separate-stderr "$LANES" --res res echo ::: a
+	assert_success
+	assert_output ''
+	assert_equal "$(cat res/1/a/stdout)" a
+	run --separate-stderr "$LANES" --load 300% echo ::: a
+	assert_success
+	assert_output a
+	run --separate-stderr "$LANES" --load 0% echo ::: a
+	assert_equal "$status" 255
+}
+
+@test "-t prints each command on stderr as it starts" {
+	# parallel -j1 -t echo ::: a b
+	run --separate-stderr "$LANES" -j1 -t echo ::: a b
+	assert_success
+	assert_output $'a\nb'
+	assert_stderr $'echo a\necho b'
+}
