@@ -244,8 +244,10 @@ static int read_header(struct input *in, char *err, size_t errlen)
 		} else {
 			p = s->store.p + s->off[0];
 			len = s->len[0];
-			memmove(s->off, s->off + 1, (s->n - 1) * sizeof(size_t));
-			memmove(s->len, s->len + 1, (s->n - 1) * sizeof(size_t));
+			memmove(s->off, s->off + 1,
+				(s->n - 1) * sizeof(size_t));
+			memmove(s->len, s->len + 1,
+				(s->n - 1) * sizeof(size_t));
 			s->n--;
 		}
 		in->ntup = 0;

@@ -132,7 +132,8 @@ static int reads_stdin(const struct opts *o)
 	if (!o->nsrcs)
 		return 1;
 	for (size_t i = 0; i < o->nsrcs; i++)
-		if (o->srcs[i].kind == SRC_FILE && !strcmp(o->srcs[i].path, "-"))
+		if (o->srcs[i].kind == SRC_FILE &&
+		    !strcmp(o->srcs[i].path, "-"))
 			return 1;
 	return 0;
 }
@@ -374,7 +375,8 @@ int main(int argc, char **argv)
 		die("cannot start the signal thread: %s", strerror(rc));
 	pthread_detach(sigthread);
 
-	failed = o.retry_failed ? feed_retry_failed(r) : feed(r, in, o.shuf, t, tagt, o.jobs);
+	failed = o.retry_failed ? feed_retry_failed(r)
+				: feed(r, in, o.shuf, t, tagt, o.jobs);
 	status = run_wait(r);
 	pthread_mutex_lock(&sc.mu);
 	sc.run = NULL;

@@ -135,8 +135,8 @@ X(KEEP_ORDER, 'k', "keep-order", NO_ALIAS, ARG_NONE, S_OUTPUT, "",	\
   "print output in input order, not completion order")			\
 X(GROUP, 0, "group", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
   "print each job's output in one piece (default)")			\
-X(LINE_BUFFER, 0, "line-buffer", SHOWN2("lb", "linebuffer"), ARG_NONE,	\
-  S_OUTPUT, "",								\
+X(LINE_BUFFER, 0, "line-buffer", SHOWN2("lb", "linebuffer"), ARG_NONE,\
+  S_OUTPUT, "",							\
   "print whole lines as jobs produce them")				\
 X(UNGROUP, 'u', "ungroup", NO_ALIAS, ARG_NONE, S_OUTPUT, "",		\
   "pass output through as it comes (fastest)")				\
@@ -572,8 +572,9 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_HEADER:
 			if (!*optarg)
-				die_usage("--header needs a regular expression "
-					  "(--header : for the first line)");
+				die_usage("--header needs a regular "
+					  "expression (--header : for the "
+					  "first line)");
 			o->header = optarg;
 			break;
 		case O_LINK:

@@ -55,7 +55,7 @@ struct src_spec {
 
 enum {
 	LINK_STOP = 1,		/* :::+ stops at the shortest, as GNU */
-	LINK_WRAP = 2,		/* --link: the shorter ones wrap around */
+	LINK_WRAP = 2,		/* --link: the shorter ones wrap */
 };
 
 enum trim {
@@ -135,7 +135,7 @@ struct opts {
 	double stall_timeout;	/* --stall-timeout seconds (default 60) */
 	long long max_filesize;	/* --max-filesize bytes, 0 = no limit */
 	long long limit_rate;	/* --limit-rate bytes/s in total, 0 = none */
-	char **headers;		/* -H/--http-header, repeatable, borrowed */
+	char **headers;		/* -H, repeatable, borrowed */
 	size_t nheaders;
 	const char *user_agent;	/* --user-agent */
 	const char *cacert;	/* --cacert FILE */

@@ -66,7 +66,7 @@ struct run {
 	struct emitter emit;
 	struct launcher *launcher;
 	const char *shell;
-	char **env;		/* environ without the names slot_env sets */
+	char **env;		/* environ without what slot_env sets */
 	size_t nenv;
 	char pid_env[40];	/* PARALLEL_PID=, as GNU parallel sets it */
 	struct slot *slots;	/* [1..jobs] */
@@ -488,7 +488,8 @@ static void halt_say(const struct halt *h, const struct job *j,
 	else
 		snprintf(how, sizeof(how), "failed (exit %d)", j->status);
 	if (h->when == HALT_NOW && running)
-		snprintf(rest, sizeof(rest), "ending the %llu running", running);
+		snprintf(rest, sizeof(rest), "ending the %llu running",
+			 running);
 	else if (running)
 		snprintf(rest, sizeof(rest), "starting no more jobs, waiting "
 			 "for %llu running", running);
