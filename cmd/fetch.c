@@ -1,10 +1,9 @@
 /*
- * DESIGN: the run's download state is one static instance, because
- * fetch_stop() and fetch_bytes() take no handle: they are called from the
- * signal thread and the progress code, which know nothing of downloads.
- * fetch_setup() fills it before any thread exists and fetch_teardown()
- * clears it after they are gone, so between the two it is read-only here
- * (what changes lives in io/dl, behind its own locks and atomics).
+ * DESIGN: struct fetch is the run's download state. fetch_setup() fills
+ * it before any thread exists and fetch_teardown() frees it after they
+ * are gone, so between the two it is read-only here (what changes lives
+ * in io/dlrun, behind its own locks and atomics) and any thread may use
+ * the handle.
  */
 #include "fetch.h"
 
@@ -17,63 +16,40 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dirs.h"
 #include "dl.h"
 
 struct fetch_slot {
 	struct dl_worker *w;
 };
 
-static struct {
-	struct dl_run *run;
+struct fetch {
+	struct dlrun *run;
 	int dirfd;
 	const char *dir;	/* as given, for the result lines */
 	int slash;		/* dir ends with '/' */
 	char ua[64];
-} fetch = { NULL, -1, NULL, 0, "" };
-
-/* mkdir -p: create dir and its missing parents. */
-static int make_dirs(const char *dir)
-{
-	char *p = strdup(dir), *s, c;
-	int rc = 0;
-
-	if (!p)
-		return -ENOMEM;
-	for (s = p + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		c = *s;
-		*s = '\0';
-		if (mkdir(p, 0777) && errno != EEXIST) {
-			rc = -errno;
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
+};
 
 /* Read a sha256sum file into the run's list. */
-static int read_sums(const char *path, char *err, size_t errlen)
+static int read_sums(struct fetch *f, const char *path, char *err,
+		     size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	FILE *in = fopen(path, "re");
 	char *line = NULL, *name;
-	unsigned char sum[DL_SHA256_LEN];
+	unsigned char sum[DLPARSE_SHA256_LEN];
 	size_t cap = 0;
 	unsigned long n = 0;
 	int rc = 0;
 
-	if (!f) {
+	if (!in) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
 			 strerror(errno));
 		return -errno;
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	while (getline(&line, &cap, in) >= 0) {
 		n++;
-		rc = dl_sum_line(line, sum, &name);
+		rc = dlparse_sum_line(line, sum, &name);
 		if (rc == 1) {
 			rc = 0;
 			continue;
@@ -83,7 +59,7 @@ static int read_sums(const char *path, char *err, size_t errlen)
 				 "sha256sum format", path, n);
 			goto out;
 		}
-		rc = dl_run_add_sum(fetch.run, name, sum);
+		rc = dlrun_add_sum(f->run, name, sum);
 		if (rc == -EEXIST) {
 			snprintf(err, errlen, "'%s' line %lu: another "
 				 "checksum for '%s'", path, n, name);
@@ -95,49 +71,58 @@ static int read_sums(const char *path, char *err, size_t errlen)
 			goto out;
 		}
 	}
-	if (ferror(f)) {
+	if (ferror(in)) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot read '%s': %s", path,
 			 strerror(errno));
 	}
 out:
 	free(line);
-	fclose(f);
+	fclose(in);
 	return rc;
 }
 
-int fetch_setup(const struct opts *o, char *err, size_t errlen)
+int fetch_setup(struct fetch **out, const struct opts *o, char *err,
+		size_t errlen)
 {
-	struct dl_config cfg;
+	struct dlrun_config cfg;
+	struct fetch *fetch;
 	int rc;
 
+	*out = NULL;
 	err[0] = '\0';
 	rc = dl_global_init(err, errlen);
 	if (rc)
 		return rc;
+	fetch = calloc(1, sizeof(*fetch));
+	if (!fetch) {
+		dl_global_cleanup();
+		return -ENOMEM;
+	}
+	fetch->dirfd = -1;
 	if (o->create_dirs) {
-		rc = make_dirs(o->download);
+		rc = dirs_make(AT_FDCWD, o->download);
 		if (rc) {
 			snprintf(err, errlen, "cannot create '%s': %s",
 				 o->download, strerror(-rc));
-			return rc;
+			goto out;
 		}
 	}
-	fetch.dirfd = open(o->download, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fetch.dirfd < 0) {
+	fetch->dirfd = open(o->download, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fetch->dirfd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot open '%s': %s%s", o->download,
 			 strerror(errno), rc == -ENOENT ?
 			 " (--create-dirs creates it)" : "");
-		return rc;
+		goto out;
 	}
-	fetch.dir = o->download;
-	fetch.slash = *o->download &&
-		      o->download[strlen(o->download) - 1] == '/';
-	snprintf(fetch.ua, sizeof(fetch.ua), "lanes/%s", LANES_VERSION);
+	fetch->dir = o->download;
+	fetch->slash = *o->download &&
+		       o->download[strlen(o->download) - 1] == '/';
+	snprintf(fetch->ua, sizeof(fetch->ua), "lanes/%s", LANES_VERSION);
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.dirfd = fetch.dirfd;
+	cfg.dirfd = fetch->dirfd;
 	cfg.connect_timeout = o->connect_timeout;
 	cfg.stall_timeout = o->stall_timeout;
 	cfg.timeout = o->timeout;
@@ -146,19 +131,24 @@ int fetch_setup(const struct opts *o, char *err, size_t errlen)
 	cfg.limit_rate = o->limit_rate;
 	cfg.headers = o->headers;
 	cfg.nheaders = o->nheaders;
-	cfg.user_agent = o->user_agent ? o->user_agent : fetch.ua;
+	cfg.user_agent = o->user_agent ? o->user_agent : fetch->ua;
 	cfg.cacert = o->cacert;
 	cfg.overwrite = o->overwrite;
 	cfg.content_disposition = o->content_disposition;
-	rc = dl_run_new(&fetch.run, &cfg);
+	rc = dlrun_new(&fetch->run, &cfg);
 	if (rc) {
 		snprintf(err, errlen, "cannot set up downloads: %s",
 			 strerror(-rc));
-		return rc;
+		goto out;
 	}
 	if (o->checksum_file)
-		return read_sums(o->checksum_file, err, errlen);
-	return 0;
+		rc = read_sums(fetch, o->checksum_file, err, errlen);
+out:
+	if (rc)
+		fetch_teardown(fetch);
+	else
+		*out = fetch;
+	return rc;
 }
 
 /* Append s with control characters shown as '?', so a field never
@@ -170,15 +160,15 @@ static void add_field(struct buf *b, const char *s)
 			  *s);
 }
 
-void fetch_job(struct fetch_slot **slot, const struct tmpl_arg *args,
-	       size_t nargs, unsigned long long seq,
-	       struct fetch_result *res)
+void fetch_job(struct fetch *f, struct fetch_slot **slot,
+	       const struct tmpl_arg *args, size_t nargs,
+	       unsigned long long seq, struct fetch_result *res)
 {
 	static const char *const status[] = {
 		[DL_OK] = "ok", [DL_EXISTS] = "exists", [DL_FAILED] = "failed",
 	};
 	struct buf rec = BUF_INIT;
-	struct dl_record r;
+	struct dlparse_record r;
 	struct dl_req req;
 	struct dl_res d;
 	const char *url = "";
@@ -199,14 +189,14 @@ void fetch_job(struct fetch_slot **slot, const struct tmpl_arg *args,
 		goto out;
 	}
 	url = rec.p;
-	rc = dl_record_parse(rec.p, rec.len, &r, d.reason, sizeof(d.reason));
+	rc = dlparse_record(rec.p, rec.len, &r, d.reason, sizeof(d.reason));
 	if (rc)
 		goto out;
 	url = r.url;
 	if (!*slot) {
 		struct fetch_slot *s = calloc(1, sizeof(*s));
 
-		rc = s ? dl_worker_new(&s->w, fetch.run) : -ENOMEM;
+		rc = s ? dl_worker_new(&s->w, f->run) : -ENOMEM;
 		if (rc) {
 			free(s);
 			snprintf(d.reason, sizeof(d.reason),
@@ -229,8 +219,8 @@ out:
 		 clock_now() - t0);
 	buf_addstr(&res->line, num);
 	if (*d.name) {
-		add_field(&res->line, fetch.dir);
-		if (!fetch.slash)
+		add_field(&res->line, f->dir);
+		if (!f->slash)
 			buf_addch(&res->line, '/');
 		add_field(&res->line, d.name);
 	} else {
@@ -245,15 +235,15 @@ out:
 	buf_release(&rec);
 }
 
-void fetch_stop(void)
+void fetch_stop(struct fetch *f)
 {
-	if (fetch.run)
-		dl_run_stop(fetch.run);
+	if (f)
+		dlrun_stop(f->run);
 }
 
-unsigned long long fetch_bytes(void)
+unsigned long long fetch_bytes(const struct fetch *f)
 {
-	return fetch.run ? dl_run_bytes(fetch.run) : 0;
+	return f ? dlrun_bytes(f->run) : 0;
 }
 
 void fetch_slot_free(struct fetch_slot *slot)
@@ -264,12 +254,13 @@ void fetch_slot_free(struct fetch_slot *slot)
 	free(slot);
 }
 
-void fetch_teardown(void)
+void fetch_teardown(struct fetch *f)
 {
-	dl_run_free(fetch.run);
-	fetch.run = NULL;
-	if (fetch.dirfd >= 0)
-		close(fetch.dirfd);
-	fetch.dirfd = -1;
+	if (!f)
+		return;
+	dlrun_free(f->run);
+	if (f->dirfd >= 0)
+		close(f->dirfd);
+	free(f);
 	dl_global_cleanup();
 }

@@ -9,13 +9,15 @@
  *
  * This module is the glue between the command line and io/dl (which does
  * the transfers): it turns options into a dl configuration, owns the
- * per-run state shared by all workers (the output directory, the share
- * handle, the total rate limit, names claimed in this run, the checksum
- * list, the byte counter for progress) and formats result lines.
+ * run's download handle (the output directory and the io/dlrun state
+ * shared by all workers: share handle, total rate limit, names claimed
+ * in this run, checksum list, byte counter for progress) and formats
+ * result lines.
  *
  * Protocol:
  *   1. fetch_setup() on the main thread before any other thread exists
- *      (it calls curl_global_init). Fails with a message for the user,
+ *      (it calls curl_global_init); it returns the run's handle, which
+ *      every other call takes. Fails with a message for the user,
  *      e.g. an output directory that does not exist without --create-dirs
  *      or an unreadable --checksum-file.
  *   2. fetch_job() on worker threads, any number at once, each with the
@@ -26,6 +28,8 @@
  *      "interrupted".
  *   4. fetch_slot_free() for each slot state, then fetch_teardown(), on
  *      the main thread after the workers are done.
+ * fetch_stop() and fetch_bytes() accept NULL (no download run) and do
+ * nothing.
  *
  * Result line (no trailing newline; fields separated by TAB):
  *	STATUS HTTP BYTES SECONDS PATH URL [REASON]
@@ -57,6 +61,7 @@
 #include "opts.h"
 #include "tmpl.h"
 
+struct fetch;
 struct fetch_slot;
 
 struct fetch_result {
@@ -66,23 +71,24 @@ struct fetch_result {
 	char reason[256];	/* empty unless failed */
 };
 
-int fetch_setup(const struct opts *o, char *err, size_t errlen);
+int fetch_setup(struct fetch **out, const struct opts *o, char *err,
+		size_t errlen);
 
 /*
  * Run one download job. args/nargs are the job's arguments; a download job
  * has one (the record), more are joined with TABs. res must be zeroed by
  * the caller; release res->line with buf_release().
  */
-void fetch_job(struct fetch_slot **slot, const struct tmpl_arg *args,
-	       size_t nargs, unsigned long long seq,
-	       struct fetch_result *res);
+void fetch_job(struct fetch *f, struct fetch_slot **slot,
+	       const struct tmpl_arg *args, size_t nargs,
+	       unsigned long long seq, struct fetch_result *res);
 
-void fetch_stop(void);
+void fetch_stop(struct fetch *f);
 
 /* Bytes received so far by all jobs (for progress); any thread. */
-unsigned long long fetch_bytes(void);
+unsigned long long fetch_bytes(const struct fetch *f);
 
 void fetch_slot_free(struct fetch_slot *slot);
-void fetch_teardown(void);
+void fetch_teardown(struct fetch *f);
 
 #endif

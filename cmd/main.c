@@ -19,7 +19,6 @@
 
 #include "clock.h"
 #include "die.h"
-#include "fetch.h"
 #include "input.h"
 #include "opts.h"
 #include "run.h"
@@ -352,10 +351,6 @@ int main(int argc, char **argv)
 		tmpl_set_counts(t, 0, o.jobs);
 	if (tagt)
 		tmpl_set_counts(tagt, 0, o.jobs);
-	/* libcurl must be set up before any thread exists. */
-	if (o.download && fetch_setup(&o, err, sizeof(err)))
-		die_usage("%s", err);
-
 	/* Block before any thread exists, so every thread inherits it and
 	 * only the signal thread ever receives these. */
 	sigemptyset(&sc.set);
@@ -382,8 +377,6 @@ int main(int argc, char **argv)
 	sc.run = NULL;
 	pthread_mutex_unlock(&sc.mu);
 	run_free(r);
-	if (o.download)
-		fetch_teardown();
 	input_close(in);
 	tmpl_free(t);
 	tmpl_free(tagt);

@@ -27,10 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REDRAW_NS	200000000L	/* between two redraws */
+#include "clock.h"
+
+#define REDRAW_EVERY	0.2		/* seconds between two redraws */
 /* Not a terminal (a log file, a pipe): a plain line this often, since
  * "\r" redraws five times a second would fill a log with escapes. */
-#define LOG_EVERY_NS	10000000000LL
+#define LOG_EVERY	10.0
 #define LINE_MAX_COLS	1024		/* wider terminals get this much */
 
 struct progress {
@@ -44,7 +46,7 @@ struct progress {
 	int tty;			/* fd is a terminal: redraw in place */
 	progress_fn *fn;
 	void *ctx;
-	struct timespec t0;		/* CLOCK_MONOTONIC at start */
+	double t0;			/* clock_now() at start */
 };
 
 /* A line being built: appends that do not fit are cut, never overrun. */
@@ -232,15 +234,6 @@ static int term_width(int fd)
 	return 80;
 }
 
-static double since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) +
-	       (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /*
  * Draw the current state in place. The line stops one column short of
  * the edge: a terminal that wraps as soon as the last column is written
@@ -259,7 +252,7 @@ static void draw(struct progress *p, int final)
 	p->fn(p->ctx, &c);
 	out[0] = '\r';
 	progress_render(out + 1, LINE_MAX_COLS + 1, p->style, &c,
-			since(&p->t0), term_width(p->fd) - 1);
+			clock_now() - p->t0, term_width(p->fd) - 1);
 	len = strlen(out);
 	if (p->tty) {
 		memcpy(out + len, clear, sizeof(clear) - 1);
@@ -295,7 +288,7 @@ void progress_clear(struct progress *p)
 static void *progress_main(void *arg)
 {
 	struct progress *p = arg;
-	struct timespec dl;
+	double dl;
 	int stop, first = 1;
 
 	for (;;) {
@@ -309,21 +302,10 @@ static void *progress_main(void *arg)
 			draw(p, 0);
 		first = 0;
 
-		clock_gettime(CLOCK_MONOTONIC, &dl);
-		if (p->tty) {
-			dl.tv_nsec += REDRAW_NS;
-		} else {
-			dl.tv_sec += (time_t)(LOG_EVERY_NS / 1000000000LL);
-			dl.tv_nsec += (long)(LOG_EVERY_NS % 1000000000LL);
-		}
-		if (dl.tv_nsec >= 1000000000L) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000L;
-		}
+		dl = clock_now() + (p->tty ? REDRAW_EVERY : LOG_EVERY);
 		pthread_mutex_lock(&p->mu);
 		while (!p->stop) {
-			if (pthread_cond_timedwait(&p->cv, &p->mu, &dl) ==
-			    ETIMEDOUT)
+			if (clock_timedwait(&p->cv, &p->mu, dl) == ETIMEDOUT)
 				break;
 		}
 		pthread_mutex_unlock(&p->mu);
@@ -336,7 +318,6 @@ int progress_start(struct progress **out, enum progress_style style,
 		   int fd, progress_fn *fn, void *ctx)
 {
 	struct progress *p;
-	pthread_condattr_t ca;
 	sigset_t all, old;
 	int rc, have_mu = 0, have_cv = 0;
 
@@ -354,17 +335,11 @@ int progress_start(struct progress **out, enum progress_style style,
 	if (rc)
 		goto out;
 	have_mu = 1;
-	rc = pthread_condattr_init(&ca);
-	if (rc)
-		goto out;
-	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (!rc)
-		rc = pthread_cond_init(&p->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	rc = clock_cond_init(&p->cv);
 	if (rc)
 		goto out;
 	have_cv = 1;
-	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	p->t0 = clock_now();
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirs.h"
+#include "hash.h"
 #include "joblog.h"
 #include "json.h"
 #include "out.h"
@@ -75,8 +77,7 @@ int report_joblog(int fd, const struct job *j)
 	e.seq = j->seq;
 	e.start = j->start;
 	e.runtime = j->runtime;
-	e.received = cap_len((struct capture *)&j->out) +
-		     cap_len((struct capture *)&j->err) + j->streamed;
+	e.received = cap_len(&j->out) + cap_len(&j->err) + j->streamed;
 	/* As GNU parallel: -1 for a job we killed on --timeout; a job that
 	 * died of a signal on its own has exit value 0 and the signal. */
 	e.exitval = j->timed_out ? -1 : j->sig ? 0 : j->status;
@@ -90,29 +91,36 @@ int report_joblog(int fd, const struct job *j)
 	return rc;
 }
 
+struct json_sink {
+	int fd;
+	struct buf *b;
+	struct json_stream js;
+};
+
+static int json_sink_add(void *ctx, const char *p, size_t n)
+{
+	struct json_sink *s = ctx;
+	int rc = json_chunk(&s->js, s->b, p, n);
+
+	if (!rc && s->b->len > (1 << 20)) {
+		rc = out_write(s->fd, s->b->p, s->b->len);
+		buf_reset(s->b);
+	}
+	return rc;
+}
+
 /* Stream a capture into b as a JSON string, flushing b to fd as it grows
  * so a job's gigabytes never sit in memory at once. */
-static int json_capture(int fd, struct buf *b, struct capture *c)
+static int json_capture(int fd, struct buf *b,
+			const struct capture *c)
 {
-	struct json_stream js;
-	unsigned long long off = 0, len = cap_len(c);
-	char chunk[65536];
-	int rc = json_begin(&js, b);
+	struct json_sink s = { .fd = fd, .b = b };
+	int rc = json_begin(&s.js, b);
 
-	while (!rc && off < len) {
-		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
-
-		if (n <= 0)
-			return n < 0 ? (int)n : -EIO;
-		off += (unsigned long long)n;
-		rc = json_chunk(&js, b, chunk, (size_t)n);
-		if (!rc && b->len > (1 << 20)) {
-			rc = out_write(fd, b->p, b->len);
-			buf_reset(b);
-		}
-	}
 	if (!rc)
-		rc = json_end(&js, b);
+		rc = cap_each(c, json_sink_add, &s);
+	if (!rc)
+		rc = json_end(&s.js, b);
 	return rc;
 }
 
@@ -366,37 +374,30 @@ static int safe_name(struct buf *b, const char *p, size_t n)
 	}
 	if (!rc && cut < n) {
 		/* FNV-1a: distinct long values keep distinct names. */
-		unsigned long long h = 1469598103934665603ULL;
 		char tail[24];
 
-		for (i = 0; i < n; i++)
-			h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-		snprintf(tail, sizeof(tail), "%%%016llx", h);
+		snprintf(tail, sizeof(tail), "%%%016llx",
+			 (unsigned long long)hash_fnv(HASH_FNV_INIT, p, n));
 		rc = buf_addstr(b, tail);
 	}
 	return rc;
 }
 
-static int write_capture(int dirfd, const char *name, struct capture *c)
+static int fd_add(void *ctx, const char *p, size_t n)
 {
-	unsigned long long off = 0, len = cap_len(c);
-	char chunk[65536];
-	int fd, rc = 0;
+	return out_write(*(int *)ctx, p, n);
+}
+
+static int write_capture(int dirfd, const char *name,
+			 const struct capture *c)
+{
+	int fd, rc;
 
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 		    O_NOFOLLOW, 0666);
 	if (fd < 0)
 		return -errno;
-	while (!rc && off < len) {
-		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
-
-		if (n <= 0) {
-			rc = n < 0 ? (int)n : -EIO;
-			break;
-		}
-		off += (unsigned long long)n;
-		rc = out_write(fd, chunk, (size_t)n);
-	}
+	rc = cap_each(c, fd_add, &fd);
 	if (close(fd) && !rc)
 		rc = -errno;
 	return rc;
@@ -419,19 +420,7 @@ int report_results(int dirfd, const struct job *j, char *err, size_t errlen)
 		rc = buf_addstr(&path, "1/%");
 	if (rc)
 		goto out;
-	/* Make each directory on the way. */
-	for (char *p = path.p; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdirat(dirfd, path.p, 0777) && errno != EEXIST)
-				rc = -errno;
-			*p = c;
-			if (rc || c == '\0')
-				break;
-		}
-	}
+	rc = dirs_make(dirfd, path.p);
 	if (rc)
 		goto out;
 	fd = openat(dirfd, path.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
@@ -453,9 +442,9 @@ int report_results(int dirfd, const struct job *j, char *err, size_t errlen)
 		close(sfd);
 	}
 	if (!rc)
-		rc = write_capture(fd, "stdout", (struct capture *)&j->out);
+		rc = write_capture(fd, "stdout", &j->out);
 	if (!rc)
-		rc = write_capture(fd, "stderr", (struct capture *)&j->err);
+		rc = write_capture(fd, "stderr", &j->err);
 out:
 	if (rc)
 		snprintf(err, errlen, "cannot write results in '%s': %s",

@@ -86,6 +86,7 @@ struct run {
 	int results_fd;		/* -1 without --results DIR */
 	int table_fd;		/* -1 without --results NAME.tsv... */
 	struct progress *progress;
+	struct fetch *fetch;	/* --download: the run's transfers, or NULL */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stopping changed; for timed waits */
@@ -117,7 +118,7 @@ void run_stop(struct run *r, int cause, int sig)
 		launch_signal(r->launcher, sig);
 	pool_cancel(r->pool);
 	if (r->o->download)
-		fetch_stop();
+		fetch_stop(r->fetch);
 }
 
 void run_pause(struct run *r, int stop)
@@ -160,23 +161,12 @@ static int stopping(struct run *r)
 	return st;
 }
 
-/* Sleep on r->cv until clock_now() reaches t or a stop; r->mu held. The
- * absolute time is taken anew after each wake-up: a Ctrl-Z in between
- * moves t away (see clock_freeze()). */
+/* Sleep on r->cv until clock_now() reaches t or a stop; r->mu held. */
 static void wait_until(struct run *r, double t)
 {
-	struct timespec ts;
-	double now, at;
-
-	while (!r->stopping && (now = clock_now()) < t) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (t - now);
-		ts.tv_sec = (time_t)at;
-		ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
-		if (ts.tv_nsec >= 1000000000L)
-			ts.tv_nsec = 999999999L;
-		pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-	}
+	while (!r->stopping &&
+	       clock_timedwait(&r->cv, &r->mu, t) != ETIMEDOUT)
+		;
 }
 
 /*
@@ -446,7 +436,7 @@ static void run_fetch(struct run *r, struct job *j, struct slot *s)
 			return;
 	}
 	j->ran = 1;
-	fetch_job(&s->fetch, j->args, j->nargs, j->seq, &res);
+	fetch_job(r->fetch, &s->fetch, j->args, j->nargs, j->seq, &res);
 	buf_addch(&res.line, '\n');
 	emit_print(&r->emit, j, res.line.p, res.line.len);
 	if (res.failed) {
@@ -543,7 +533,7 @@ static void job_finished(struct run *r, struct job *j)
 	halt_say(h, j, running);
 	pool_cancel(r->pool);
 	if (r->o->download)
-		fetch_stop();
+		fetch_stop(r->fetch);
 	if (h->when == HALT_NOW)
 		terminate_all(r);
 }
@@ -707,7 +697,7 @@ static void counts(void *ctx, struct progress_counts *c)
 	if (c->total > r->nskipped)
 		c->total -= r->nskipped;
 	pthread_mutex_unlock(&r->mu);
-	c->bytes = r->o->download ? fetch_bytes() : 0;
+	c->bytes = r->o->download ? fetch_bytes(r->fetch) : 0;
 }
 
 /* Everything run_new() sets up but the pool and the threads. */
@@ -733,6 +723,7 @@ static void release(struct run *r)
 	launch_free(r->launcher);
 	free(r->slots);
 	free(r->env);
+	fetch_teardown(r->fetch);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
@@ -819,7 +810,6 @@ static int start_progress(struct run *r)
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	    const struct tmpl *tagstring, char *err, size_t errlen)
 {
-	pthread_condattr_t ca;
 	struct run *r;
 	size_t window;
 	int rc;
@@ -837,11 +827,16 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (o->use_shell_env && getenv("SHELL") && *getenv("SHELL"))
 		r->shell = getenv("SHELL");
 	r->want_cmdline = o->joblog || o->json || o->results;
+	/* libcurl must be set up before any thread exists. */
+	if (o->download) {
+		rc = fetch_setup(&r->fetch, o, err, errlen);
+		if (rc) {
+			free(r);
+			return rc;
+		}
+	}
 	pthread_mutex_init(&r->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	clock_cond_init(&r->cv);
 	r->slots = calloc(o->jobs + 1, sizeof(*r->slots));
 	rc = r->slots ? env_setup(r) : -ENOMEM;
 	if (!rc)

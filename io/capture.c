@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "out.h"
+
 void cap_init(struct capture *c, const char *tmpdir)
 {
 	pthread_mutex_init(&c->mu, NULL);
@@ -69,20 +71,15 @@ static int spill_open(const char *dir)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/*
+ * The lock of a capture the caller may only read. The mutex is how the
+ * capture is shared, not part of its value: reading a capture still takes
+ * it. C has no "mutable", so this is the one place const is dropped; it
+ * is defined behaviour because no capture is ever defined const.
+ */
+static pthread_mutex_t *lock_of(const struct capture *c)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return (pthread_mutex_t *)&c->mu;
 }
 
 int cap_write(struct capture *c, const void *p, size_t n)
@@ -142,7 +139,7 @@ int cap_write(struct capture *c, const void *p, size_t n)
 			}
 			c->fd = fd;
 		}
-		rc = write_all(c->fd, s + inmem, n - inmem);
+		rc = out_write(c->fd, s + inmem, n - inmem);
 	}
 out:
 	pthread_mutex_lock(&c->mu);
@@ -197,7 +194,7 @@ unsigned long long cap_wait(struct capture *c, unsigned long long off,
 	return len;
 }
 
-ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
+ssize_t cap_read(const struct capture *c, unsigned long long off, void *p,
 		 size_t n)
 {
 	char *d = p;
@@ -206,14 +203,14 @@ ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
 	if (off < CAP_MEM_MAX) {
 		size_t k;
 
-		pthread_mutex_lock(&c->mu);
+		pthread_mutex_lock(lock_of(c));
 		k = (size_t)(c->len < CAP_MEM_MAX ? c->len : CAP_MEM_MAX);
 		k = off < k ? k - (size_t)off : 0;
 		if (k > n)
 			k = n;
 		if (k)
 			memcpy(d, c->mem + off, k);
-		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_unlock(lock_of(c));
 		got = k;
 		off += k;
 	}
@@ -257,28 +254,40 @@ void cap_discard(struct capture *c, unsigned long long off, int free_blocks)
 	c->discarded = end;
 }
 
-const char *cap_mem(const struct capture *c, size_t *n)
+int cap_each(const struct capture *c,
+	     int (*fn)(void *ctx, const char *p, size_t n), void *ctx)
 {
-	*n = (size_t)(c->len < CAP_MEM_MAX ? c->len : CAP_MEM_MAX);
-	return c->mem;
+	unsigned long long off = 0, len = cap_len(c);
+	char chunk[65536];
+	int rc = 0;
+
+	while (!rc && off < len) {
+		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
+
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		off += (unsigned long long)n;
+		rc = fn(ctx, chunk, (size_t)n);
+	}
+	return rc;
 }
 
-unsigned long long cap_len(struct capture *c)
+unsigned long long cap_len(const struct capture *c)
 {
 	unsigned long long len;
 
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(lock_of(c));
 	len = c->len;
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(lock_of(c));
 	return len;
 }
 
-int cap_error(struct capture *c)
+int cap_error(const struct capture *c)
 {
 	int err;
 
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(lock_of(c));
 	err = c->err;
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(lock_of(c));
 	return err;
 }

@@ -67,7 +67,7 @@ unsigned long long cap_wait(struct capture *c, unsigned long long off,
 
 /* Copy up to n bytes at off (below what cap_wait() reported). Returns the
  * count copied or -errno. */
-ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
+ssize_t cap_read(const struct capture *c, unsigned long long off, void *p,
 		 size_t n);
 
 /*
@@ -79,9 +79,16 @@ ssize_t cap_read(struct capture *c, unsigned long long off, void *p,
  */
 void cap_discard(struct capture *c, unsigned long long off, int free_blocks);
 
-/* For a finished capture: the in-memory part, without copying. */
-const char *cap_mem(const struct capture *c, size_t *n);
-unsigned long long cap_len(struct capture *c);
-int cap_error(struct capture *c);
+/*
+ * Hand every byte written so far to fn, in order, a chunk at a time;
+ * stops at the first non-zero return of fn and returns it (or -errno if
+ * reading fails). For a finished capture, from the reader.
+ */
+int cap_each(const struct capture *c,
+	     int (*fn)(void *ctx, const char *p, size_t n), void *ctx);
+
+/* How many bytes were written so far; any thread. */
+unsigned long long cap_len(const struct capture *c);
+int cap_error(const struct capture *c);
 
 #endif

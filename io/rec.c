@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hex.h"
+
 /* Bytes asked of each read(2): enough to keep system calls rare (a pipe
  * holds 64 KiB), little enough that the buffer adds nothing noticeable to
  * lanes' resident memory, which should not depend on the input's size. */
@@ -128,18 +130,6 @@ int rec_next(struct rec_reader *r, const char **p, size_t *len)
 	}
 }
 
-/* Parse one hexadecimal digit, or return -1. */
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int rec_parse_sep(const char *s, char *sep)
 {
 	/* Pairs of escape letter and the byte it stands for. */
@@ -159,7 +149,8 @@ int rec_parse_sep(const char *s, char *sep)
 	s++;
 	if (*s == 'x') {
 		/* \xH or \xHH. */
-		for (i = 0; i < 2 && (d = hexval(s[1])) >= 0; i++, s++)
+		for (i = 0; i < 2 && (d = hex_val((unsigned char)s[1])) >= 0;
+		     i++, s++)
 			v = v * 16 + (unsigned)d;
 		if (i == 0)
 			return -EINVAL;

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "errbuf.h"
 #include "quote.h"
 
 enum seg_kind {
@@ -440,12 +441,6 @@ static size_t scan_word(struct parse *ps, size_t i, size_t end, int split,
 	return i;
 }
 
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "%s", msg);
-}
-
 /* 1 if the first word holds a replacement string. */
 static int first_word_varies(const struct tmpl *t)
 {
@@ -518,12 +513,12 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 	ps.cols = cols;
 	ps.ncols = ncols;
 	if (ps.rlen == 0) {
-		set_err(err, errlen, "empty replacement string");
+		errbuf_set(err, errlen, "empty replacement string");
 		rc = -EINVAL;
 		goto out;
 	}
 	if (nwords == 0) {
-		set_err(err, errlen, "empty command template");
+		errbuf_set(err, errlen, "empty command template");
 		rc = -EINVAL;
 		goto out;
 	}
@@ -552,7 +547,7 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 		for (i = 0; i < text.len && is_blank(text.p[i]); i++)
 			;
 		if (i == text.len) {
-			set_err(err, errlen, "empty command template");
+			errbuf_set(err, errlen, "empty command template");
 			rc = -EINVAL;
 			goto out;
 		}

@@ -497,11 +497,10 @@ void pool_shutdown(struct pool *p)
 {
 	unsigned i, n;
 
+	/* Empties the queue too: setting the flag alone would let the
+	 * workers run what is queued before they notice. */
+	pool_cancel(p);
 	pthread_mutex_lock(&p->mu);
-	p->cancelled = 1;
-	pthread_cond_broadcast(&p->work);
-	pthread_cond_broadcast(&p->space);
-	pthread_cond_broadcast(&p->ready);
 	/* A cancelled pool starts no thread, so n is final. */
 	n = p->nthreads;
 	pthread_mutex_unlock(&p->mu);

@@ -457,14 +457,43 @@ out_files() {
 @test "two records with the same name: the second fails" {
 	run --separate-stderr "$LANES" --download out -k -j1 ::: \
 		"$FLT/data/10/$N" "$FLT/data/20/$N" "$FLT/data/30/$N.part"
-	assert_failure 2
+	assert_failure 1
 	assert_result 0 ok 200 10 "out/$N" "$FLT/data/10/$N"
 	assert_result 1 failed 0 0 "out/$N" "$FLT/data/20/$N" \
 		"another URL in this run writes to '$N'"
-	assert_result 2 failed 0 0 "out/$N.part" "$FLT/data/30/$N.part" \
-		"another URL in this run writes to '$N.part'"
+	# A name ending in .part would be the part file of another name.
+	assert_result 2 ok 200 30 "out/${N}_part" "$FLT/data/30/$N.part"
 	assert_body "out/$N" 10 "$N"
-	assert_equal "$(out_files)" "$N"
+	assert_body "out/${N}_part" 30 "$N.part"
+	assert_equal "$(out_files)" "$N"$'\n'"${N}_part"
+}
+
+# Issue 12: a long name of UTF-8 continuation bytes walked the cut back
+# to its extension: "%80" x 300 + "." became "." ("exists", nothing
+# downloaded), and with --overwrite the part file was "..part".
+@test "a long name of continuation bytes is cut, never to a dot name" {
+	local esc='' name zip i
+	for ((i = 0; i < 300; i++)); do
+		esc+=%80
+	done
+	# NAME.part fits in 255 bytes, the extension is kept.
+	name=$(printf '\x80%.0s' {1..249}).
+	zip=$(printf '\x80%.0s' {1..246}).zip
+	run --separate-stderr "$LANES" --download out ::: "$NGX/ok/$esc."
+	assert_failure 1
+	assert_result 0 failed 404 0 "out/$name" "$NGX/ok/$esc." \
+		"404 Not Found"
+	run --separate-stderr "$LANES" --download out --overwrite \
+		::: "$NGX/ok/$esc."
+	assert_failure 1
+	assert_equal "$(out_files)" ''
+	run --separate-stderr "$LANES" --download out \
+		::: "$FLT/data/100/$esc." "$FLT/data/50/$esc.zip"
+	assert_success
+	assert_body "out/$name" 100 "$esc."
+	assert_body "out/$zip" 50 "$esc.zip"
+	assert_equal "$(out_files)" "$zip"$'\n'"$name"
+	assert_outside_untouched
 }
 
 @test "sha256 in the record: a match is saved, a mismatch is deleted" {

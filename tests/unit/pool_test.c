@@ -821,6 +821,51 @@ static void test_shutdown(void)
 	free(items);
 }
 
+/* pool_shutdown() from the consumer while the producer is blocked. */
+static void *shutdown_main(void *arg)
+{
+	pool_shutdown(arg);
+	return NULL;
+}
+
+/*
+ * Shutdown cancels: items still queued when it is called never run. One
+ * worker holds item 0 at its gate, so the other items are certainly
+ * queued; the producer's next submit blocks on the full window until the
+ * shutdown cancels, and only then is the gate opened.
+ */
+static void test_shutdown_cancels(void)
+{
+	enum { N = 8 };
+	struct item *items = items_new(N + 1);
+	struct pool *p;
+	struct tctx t;
+	pthread_t tid;
+	unsigned i, ran = 0, got = 0;
+	int rc;
+
+	tctx_init(&t, N + 1, 1);
+	pool_new(&p, 1, N, fn_gate, &t);
+	for (i = 0; i < N; i++)
+		pool_submit(p, &items[i], NULL);
+	wait_started(&t, 0);
+	pthread_create(&tid, NULL, shutdown_main, p);
+	rc = pool_submit(p, &items[N], NULL);
+	CHECK_INT(rc, -ECANCELED, "shutdown: a blocked submit is refused");
+	for (i = 0; i <= N; i++)
+		gate_open(&t, i);
+	pthread_join(tid, NULL);
+	for (i = 0; i <= N; i++)
+		ran += t.runs[i];
+	CHECK_INT(ran, 1, "shutdown: queued items do not run");
+	while (pool_next(p, POOL_ORDERED, NULL))
+		got++;
+	CHECK_INT(got, N, "shutdown: skipped items still come back");
+	pool_free(p);
+	tctx_release(&t);
+	free(items);
+}
+
 /* Many tiny items through a small window, in both orders. */
 static void test_many(enum pool_order order, const char *name)
 {
@@ -874,6 +919,7 @@ int main(void)
 	test_small_window();
 	test_free_untaken();
 	test_shutdown();
+	test_shutdown_cancels();
 	test_many(POOL_COMPLETED, "100k tiny items, completed, 4 workers");
 	test_many(POOL_ORDERED, "100k tiny items, ordered, 4 workers");
 	return tap_done();
