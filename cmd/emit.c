@@ -34,18 +34,17 @@ void outpol_decide(struct outpol *p, const struct opts *o)
 	 * for. */
 	if (o->json || o->files || (ordered && sink == SINK_LINES))
 		sink = SINK_CAPTURE;
-	p->sink = sink;
-	p->ordered = ordered;
 	/* --results: the output goes to the files, not to us, as in GNU
 	 * parallel; captured whole, for the files. */
 	if (o->results)
 		sink = SINK_CAPTURE;
+	p->sink = sink;
+	p->ordered = ordered;
 	p->show = sink != SINK_CAPTURE ? SHOW_NOTHING :
 		  o->json ? SHOW_JSON : o->files ? SHOW_FILES :
 		  o->results ? SHOW_NOTHING : SHOW_OUTPUT;
 	/* A retried job's output may be thrown away, so it cannot stream. */
 	p->live = ordered && p->show == SHOW_OUTPUT && o->retries <= 1;
-	p->keep_copy = 0;
 	p->tagged = o->tag || o->tagstring;
 }
 
@@ -65,6 +64,10 @@ int emit_init(struct emitter *e, const struct opts *o,
 	e->slots = calloc(o->jobs + 1, sizeof(*e->slots));
 	if (!e->slots)
 		return -ENOMEM;
+	for (unsigned i = 0; i <= o->jobs; i++) {
+		cap_init(&e->slots[i].line[0], o->tmpdir);
+		cap_init(&e->slots[i].line[1], o->tmpdir);
+	}
 	pthread_mutex_init(&e->linemu, NULL);
 	return 0;
 }
@@ -72,44 +75,67 @@ int emit_init(struct emitter *e, const struct opts *o,
 void emit_release(struct emitter *e)
 {
 	for (unsigned i = 0; e->slots && i <= e->o->jobs; i++) {
-		buf_release(&e->slots[i].line[0]);
-		buf_release(&e->slots[i].line[1]);
+		cap_release(&e->slots[i].line[0]);
+		cap_release(&e->slots[i].line[1]);
 	}
 	free(e->slots);
 	e->slots = NULL;
 	pthread_mutex_destroy(&e->linemu);
 }
 
-/* --line-buffer: write every complete line now, keep the rest. */
-static int line_sink(struct emitter *e, struct emit_slot *s, int stream,
+struct tagged {
+	int fd;
+	struct out_tagger *tagger;
+};
+
+static int write_tagged(void *ctx, const char *p, size_t n)
+{
+	struct tagged *t = ctx;
+
+	return out_write_tagged(t->fd, t->tagger, p, n);
+}
+
+/*
+ * --line-buffer: write every complete line now, keep the rest. The rest
+ * is kept in a capture, so a line without an end takes at most
+ * CAP_MEM_MAX of memory and goes to --tmpdir beyond that; it is written
+ * whole, under the lock, once it ends, so lines of two jobs never mix.
+ */
+static int line_sink(struct emitter *e, struct job *j, int stream,
 		     const char *p, size_t n, int flush)
 {
-	struct buf *part = &s->line[stream - 1];
+	struct emit_slot *s = &e->slots[j->slot];
+	struct capture *part = &s->line[stream - 1];
+	struct tagged t = { stream, &s->tagger[stream - 1] };
 	const char *nl = NULL;
 	size_t head;
-	int rc = 0;
+	int rc = 0, lost;
 
 	for (size_t i = n; i-- > 0;)
 		if (p[i] == '\n') {
 			nl = p + i;
 			break;
 		}
-	if (!nl && !flush)
-		return buf_add(part, p, n);
+	if (!nl && !flush) {
+		cap_write(part, p, n);	/* a failure shows in cap_error() */
+		return 0;
+	}
 	head = nl ? (size_t)(nl - p) + 1 : n;
 	pthread_mutex_lock(&e->linemu);
 	if (e->progress && e->tty_out)
 		progress_clear(e->progress);
-	if (part->len)
-		rc = out_write_tagged(stream, &s->tagger[stream - 1], part->p,
-				      part->len);
+	if (cap_len(part))
+		rc = cap_each(part, write_tagged, &t);
 	if (!rc && head)
-		rc = out_write_tagged(stream, &s->tagger[stream - 1], p,
-				      head);
+		rc = out_write_tagged(stream, t.tagger, p, head);
 	pthread_mutex_unlock(&e->linemu);
-	buf_reset(part);
-	if (!rc && head < n)
-		rc = buf_add(part, p + head, n - head);
+	lost = cap_error(part);
+	if (lost)
+		error("job %llu: output lost: cannot keep a long line in "
+		      "'%s': %s", j->seq, e->o->tmpdir, strerror(-lost));
+	cap_reset(part);
+	if (head < n)
+		cap_write(part, p + head, n - head);
 	return rc;
 }
 
@@ -127,11 +153,8 @@ int emit_sink(void *ctx, int stream, const char *p, size_t n)
 		cap_write(stream == 1 ? &j->out : &j->err, p, n);
 		return 0;
 	}
-	rc = line_sink(e, &e->slots[j->slot], stream, p, n, 0);
-	if (e->pol.keep_copy)
-		cap_write(stream == 1 ? &j->out : &j->err, p, n);
-	else
-		j->streamed += n;	/* for the job log's Receive */
+	rc = line_sink(e, j, stream, p, n, 0);
+	j->streamed += n;	/* for the job log's Receive */
 	/* Only a failed stdout stops the job; a failed write to stderr is
 	 * not worth killing it for. */
 	if (rc && stream == 1) {
@@ -150,7 +173,7 @@ int emit_print(struct emitter *e, struct job *j, const char *p, size_t n)
 		/* The emitter reports a capture that failed. */
 		return cap_write(&j->out, p, n);
 	case SINK_LINES:
-		rc = line_sink(e, &e->slots[j->slot], 1, p, n, 0);
+		rc = line_sink(e, j, 1, p, n, 0);
 		break;
 	default:
 		rc = out_write(STDOUT_FILENO, p, n);
@@ -193,12 +216,10 @@ void emit_job_begin(struct emitter *e, struct job *j)
 
 void emit_job_end(struct emitter *e, struct job *j)
 {
-	struct emit_slot *s = &e->slots[j->slot];
-
 	if (e->pol.sink != SINK_LINES)
 		return;
-	line_sink(e, s, 1, NULL, 0, 1);
-	line_sink(e, s, 2, NULL, 0, 1);
+	line_sink(e, j, 1, NULL, 0, 1);
+	line_sink(e, j, 2, NULL, 0, 1);
 }
 
 /* The emitter's stdout failed: write nothing more there, and stop. */

@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "capture.h"
 #include "job.h"
 #include "opts.h"
 #include "out.h"
@@ -52,7 +53,6 @@ struct outpol {
 	} show;
 	int ordered;		/* -k: in input order */
 	int live;		/* -k: the head job's stdout streams live */
-	int keep_copy;		/* --line-buffer with --results: capture too */
 	int tagged;		/* --tag / --tagstring */
 };
 
@@ -60,7 +60,8 @@ void outpol_decide(struct outpol *p, const struct opts *o);
 
 /* Per slot, touched only by the worker that owns the slot. */
 struct emit_slot {
-	struct buf line[2];		/* --line-buffer: partial lines */
+	struct capture line[2];		/* --line-buffer: partial lines,
+					 * spilled to --tmpdir when long */
 	struct out_tagger tagger[2];
 };
 

@@ -103,6 +103,9 @@ struct run {
 	int halt_status;	/* under mu */
 	double next_start;	/* under mu: --delay */
 	unsigned long long nturns;	/* under mu: jobs given a turn */
+	unsigned nrunning;	/* under mu: jobs inside launch_run() */
+	unsigned cap;		/* under mu: at most this many at once */
+	int cap_said;		/* under mu: the lower cap was announced */
 	unsigned long long next_turn;	/* under mu: whose start is next */
 };
 
@@ -255,6 +258,46 @@ static void job_ended(struct job *j, const struct launch_result *res)
 	}
 }
 
+/*
+ * Run a job on the launcher, within the number of jobs this machine has
+ * shown it can hold. A start that fails for want of descriptors or
+ * processes while other jobs run is not the job's fault: the limit drops
+ * to the jobs running now (said once), and the job waits for one of them
+ * to end and tries again. Only a job that cannot start while nothing
+ * else runs fails.
+ */
+static int launch(struct run *r, const struct launch_job *lj,
+		  struct launch_result *res)
+{
+	int rc;
+
+	for (;;) {
+		unsigned others;
+
+		pthread_mutex_lock(&r->mu);
+		while (!r->stopping && r->nrunning >= r->cap)
+			pthread_cond_wait(&r->cv, &r->mu);
+		r->nrunning++;
+		pthread_mutex_unlock(&r->mu);
+		rc = launch_run(r->launcher, lj, res);
+		pthread_mutex_lock(&r->mu);
+		others = --r->nrunning;
+		pthread_cond_broadcast(&r->cv);
+		if (!rc || !spawn_transient(rc) || !others || r->stopping) {
+			pthread_mutex_unlock(&r->mu);
+			return rc;
+		}
+		if (others < r->cap) {
+			r->cap = others;
+			if (!r->cap_said++)
+				error("cannot start more jobs (%s): running at "
+				      "most %u at once from now on", res->msg,
+				      others);
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+}
+
 static void run_job(struct run *r, struct job *j, struct slot *s)
 {
 	const struct opts *o = r->o;
@@ -322,7 +365,7 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	lj.sink = emit_sink;
 	lj.ctx = &ec;
 	j->ran = 1;
-	rc = launch_run(r->launcher, &lj, &res);
+	rc = launch(r, &lj, &res);
 	snprintf(j->host, sizeof(j->host), "%s", res.host ? res.host : "");
 	if (rc) {
 		j->ran = 0;
@@ -827,6 +870,7 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (o->use_shell_env && getenv("SHELL") && *getenv("SHELL"))
 		r->shell = getenv("SHELL");
 	r->want_cmdline = o->joblog || o->json || o->results;
+	r->cap = o->jobs;
 	/* libcurl must be set up before any thread exists. */
 	if (o->download) {
 		rc = fetch_setup(&r->fetch, o, err, errlen);

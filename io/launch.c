@@ -96,9 +96,13 @@ static int local_run(struct launcher *l, const struct launch_job *j,
 	if (j->slot < 1 || j->slot > l->nslots)
 		return -EINVAL;
 	rc = check_size(lc, j, res);
-	if (!rc)
-		rc = spawn_start(&pr, j->argv, j->envp, j->stdin_fd,
-				 j->capture ? SPAWN_CAPTURE : 0);
+	if (rc)
+		return rc;
+	rc = spawn_start(&pr, j->argv, j->envp, j->stdin_fd,
+			 j->capture ? SPAWN_CAPTURE : 0);
+	if (rc && spawn_transient(rc))
+		snprintf(res->msg, sizeof(res->msg), "%s: %s", pr.failed,
+			 strerror(-rc));
 	if (rc)
 		return rc;
 	res->pid = pr.pid;

@@ -25,7 +25,9 @@
  * launch_signal() and launch_running() from any thread.
  * Errors: launch_run() returns 0 once a job ran (whatever its exit status)
  * and -errno when it could not start it, with res->msg saying why where
- * errno alone does not. Nothing is printed.
+ * errno alone does not. A start that failed for want of descriptors or
+ * processes (spawn_transient()) may work once another job has ended; the
+ * caller decides whether to wait and try again. Nothing is printed.
  */
 #ifndef LANES_LAUNCH_H
 #define LANES_LAUNCH_H

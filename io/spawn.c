@@ -66,6 +66,7 @@ int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
 	pr->out = -1;
 	pr->err = -1;
 	pr->pidfd = -1;
+	pr->failed = "posix_spawn_file_actions_init";
 	rc = posix_spawn_file_actions_init(&fa);
 	if (rc)
 		return -rc;
@@ -74,6 +75,7 @@ int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
 	if (stdin_fd != 0)
 		rc = posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
 	if (!rc && (flags & SPAWN_CAPTURE)) {
+		pr->failed = "pipe2";
 		if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
 			rc = errno;
 			goto out;
@@ -84,6 +86,7 @@ int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
 	}
 	if (rc)
 		goto out;
+	pr->failed = "posix_spawn";
 	rc = posix_spawnp(&pr->pid, argv[0], &fa, &spawn_attr, argv, envp);
 	if (rc) {
 		pr->pid = -1;
@@ -103,6 +106,12 @@ out:
 	if (errp[1] >= 0)
 		close(errp[1]);
 	return -rc;
+}
+
+int spawn_transient(int rc)
+{
+	return rc == -EMFILE || rc == -ENFILE || rc == -EAGAIN ||
+	       rc == -ENOMEM;
 }
 
 /* Read what is there; 1 at EOF, 0 for data or nothing, -errno. */

@@ -36,7 +36,13 @@ struct proc {
 	int out;	/* read ends, -1 when not captured or at EOF */
 	int err;
 	int pidfd;	/* opened on demand by spawn_wait_exit(), or -1 */
+	const char *failed;	/* after a failed spawn_start(): the call
+				 * that failed ("pipe2", "posix_spawn") */
 };
+
+/* A spawn_start() error that goes away when another job ends and gives
+ * its descriptors or its process back: try again later. */
+int spawn_transient(int rc);
 
 /*
  * The sink receives output as it arrives: stream is 1 or 2. It returns 0,

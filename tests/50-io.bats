@@ -250,6 +250,30 @@ assert_spill_output() {
 	[ "$rss" -lt 204800 ] || fail "peak RSS of lanes was $rss kB"
 }
 
+# bats test_tags=slow
+@test "--line-buffer: a 100 MB line without a newline stays out of memory" {
+	mkdir spill
+	# Two jobs each print one long line in pieces at the same time;
+	# each line must come out whole, never mixed with the other.
+	run --separate-stderr bash -c '
+		/usr/bin/time -f %M -o rss "$LANES" --line-buffer -j2 \
+		    --tmpdir spill "head -c 104857600 /dev/zero | tr \"\\0\" {}
+		    echo" ::: a b >out
+		echo "$?" >rc'
+	assert_success
+	assert_no_stderr
+	assert_equal "$(cat rc)" 0
+	run bash -c 'wc -l <out; tr -cd a <out | wc -c; tr -cd b <out | wc -c
+		for n in 1 2; do
+			sed -n "${n}p" out | tr -d "\n$(sed -n "${n}p" out |
+				head -c1)" | wc -c
+		done'
+	assert_output $'2\n104857600\n104857600\n0\n0'
+	local rss
+	rss=$(tail -1 rss)
+	[ "$rss" -lt 30720 ] || fail "peak RSS of lanes was $rss kB"
+}
+
 # --- descriptors ---------------------------------------------------------
 
 @test "jobs inherit no descriptor but 0, 1 and 2" {

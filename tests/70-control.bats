@@ -698,3 +698,17 @@ wait_state() {
 	assert_equal "$(sort "$T/out")" $'done a\ndone b'
 	assert_equal "$(<"$T/err")" ""
 }
+
+# --- running out of descriptors ------------------------------------------
+
+# bats test_tags=slow
+@test "out of descriptors: fewer jobs at once, none lost, said once" {
+	# Each running job holds three descriptors (two pipes and a pidfd):
+	# 20 at once cannot fit under a limit of 32.
+	run --separate-stderr bash -c 'ulimit -n 32
+		exec "$LANES" -k -j20 "sleep 0.3; echo {}" ::: $(seq 60)'
+	assert_success
+	assert_output "$(seq 60)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "$stderr" '^lanes: cannot start more jobs \(pipe2: Too many open files\): running at most [0-9]+ at once from now on$'
+}

@@ -372,6 +372,15 @@ RESUMABLE='if [ -e first ] && [ {} -ge 4 ]; then echo x >{}.up
 	assert_equal "$(cat res/1/b/seq)" 2
 }
 
+@test "--results with --line-buffer: the files get the output, not us" {
+	run --separate-stderr "$LANES" --line-buffer --results res \
+	    'echo out {}; echo err {} >&2' ::: a b
+	assert_success
+	assert_output ''
+	assert_no_stderr
+	assert_equal "$(cat res/1/a/stdout res/1/b/stderr)" $'out a\nerr b'
+}
+
 @test "--results NAME.tsv: one table, as GNU parallel writes it" {
 	# parallel -k --results out.tsv 'echo {}; echo e{} >&2' ::: a 'b c'
 	run --separate-stderr "$LANES" -k --results out.tsv \
