@@ -344,8 +344,9 @@ int main(int argc, char **argv)
 	if (rc)
 		die("cannot set up process spawning: %s", strerror(-rc));
 
+	/* A URL is no command line: -s does not apply to downloads. */
 	if (in)
-		input_set_tmpl(in, t, max_chars(&o, t));
+		input_set_tmpl(in, t, o.download ? 0 : max_chars(&o, t));
 	/* {0%} needs the number of slots; {##} waits for the input. */
 	if (t)
 		tmpl_set_counts(t, 0, o.jobs);
