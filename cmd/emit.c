@@ -45,6 +45,8 @@ void outpol_decide(struct outpol *p, const struct opts *o)
 		  o->results ? SHOW_NOTHING : SHOW_OUTPUT;
 	/* A retried job's output may be thrown away, so it cannot stream. */
 	p->live = ordered && p->show == SHOW_OUTPUT && o->retries <= 1;
+	p->claim = !ordered && p->show == SHOW_OUTPUT && o->retries <= 1 &&
+		   !o->results;
 	p->tagged = o->tag || o->tagstring;
 }
 
@@ -69,6 +71,8 @@ int emit_init(struct emitter *e, const struct opts *o,
 		cap_init(&e->slots[i].line[1], o->tmpdir);
 	}
 	pthread_mutex_init(&e->linemu, NULL);
+	pthread_mutex_init(&e->ownmu, NULL);
+	pthread_cond_init(&e->owncv, NULL);
 	return 0;
 }
 
@@ -81,6 +85,8 @@ void emit_release(struct emitter *e)
 	free(e->slots);
 	e->slots = NULL;
 	pthread_mutex_destroy(&e->linemu);
+	pthread_mutex_destroy(&e->ownmu);
+	pthread_cond_destroy(&e->owncv);
 }
 
 struct tagged {
@@ -139,6 +145,69 @@ static int line_sink(struct emitter *e, struct job *j, int stream,
 	return rc;
 }
 
+/*
+ * The emitter handed the job's stdout over (cap_hand_over()): it is the
+ * job the user is watching, so its worker writes to our stdout itself,
+ * with no copy through the capture and the emitter thread.
+ */
+static int write_direct(struct emitter *e, struct job *j, const char *p,
+			size_t n)
+{
+	struct emit_slot *s = &e->slots[j->slot];
+	int rc;
+
+	if (!s->direct) {
+		s->direct = 1;
+		out_tagger_init(&s->tagger[0], j->tag.p, j->tag.len);
+		s->tagger[0].midline = cap_direct_midline(&j->out);
+	}
+	rc = out_write_tagged(STDOUT_FILENO, &s->tagger[0], p, n);
+	if (rc)
+		e->stdout_failed(e->ctx, rc);
+	return rc;
+}
+
+static int write_tagged_out(void *ctx, const char *p, size_t n)
+{
+	return out_write_tagged(STDOUT_FILENO, ctx, p, n);
+}
+
+/*
+ * Grouped mode: a job that has printed more than fits in memory takes our
+ * stdout while it runs, if nobody is printing, and writes the rest
+ * itself: its bytes then go through no spill file and no emitter thread.
+ * Its output stays in one piece, since the emitter prints no other job
+ * until it lets go (emit_job_end()). 1 when taken, 0 when not, -errno.
+ */
+static int claim_stdout(struct emitter *e, struct job *j)
+{
+	struct emit_slot *s = &e->slots[j->slot];
+	unsigned long long len;
+	int rc, mine;
+
+	pthread_mutex_lock(&e->ownmu);
+	mine = !e->owner && !e->printing;
+	if (mine)
+		e->owner = j;
+	pthread_mutex_unlock(&e->ownmu);
+	if (!mine)
+		return 0;
+	if (e->progress && e->tty_out)
+		progress_clear(e->progress);
+	out_tagger_init(&s->tagger[0], j->tag.p, j->tag.len);
+	len = cap_len(&j->out);
+	rc = cap_each(&j->out, write_tagged_out, &s->tagger[0]);
+	if (rc) {
+		e->stdout_failed(e->ctx, rc);
+		return rc;
+	}
+	j->out_done = 1;
+	/* The worker is the capture's only reader from here on. */
+	cap_discard(&j->out, len, 1);
+	cap_hand_over(&j->out, s->tagger[0].midline);
+	return 1;
+}
+
 int emit_sink(void *ctx, int stream, const char *p, size_t n)
 {
 	struct emit_ctx *c = ctx;
@@ -150,7 +219,13 @@ int emit_sink(void *ctx, int stream, const char *p, size_t n)
 		/* A capture that cannot grow (disk full) keeps the error
 		 * for the emitter to report; we go on draining so the job
 		 * is not blocked. */
-		cap_write(stream == 1 ? &j->out : &j->err, p, n);
+		if (stream == 1 && e->pol.claim && !j->out_done &&
+		    cap_len(&j->out) + n > CAP_MEM_MAX &&
+		    (rc = claim_stdout(e, j)) < 0)
+			return rc;
+		rc = cap_write(stream == 1 ? &j->out : &j->err, p, n);
+		if (rc == CAP_DIRECT)
+			return write_direct(e, j, p, n);
 		return 0;
 	}
 	rc = line_sink(e, j, stream, p, n, 0);
@@ -171,7 +246,8 @@ int emit_print(struct emitter *e, struct job *j, const char *p, size_t n)
 	switch (e->pol.sink) {
 	case SINK_CAPTURE:
 		/* The emitter reports a capture that failed. */
-		return cap_write(&j->out, p, n);
+		rc = cap_write(&j->out, p, n);
+		return rc == CAP_DIRECT ? write_direct(e, j, p, n) : 0;
 	case SINK_LINES:
 		rc = line_sink(e, j, 1, p, n, 0);
 		break;
@@ -207,6 +283,7 @@ void emit_job_begin(struct emitter *e, struct job *j)
 {
 	struct emit_slot *s = &e->slots[j->slot];
 
+	s->direct = 0;
 	if (!e->pol.tagged)
 		return;
 	make_tag(e, j);
@@ -216,6 +293,12 @@ void emit_job_begin(struct emitter *e, struct job *j)
 
 void emit_job_end(struct emitter *e, struct job *j)
 {
+	pthread_mutex_lock(&e->ownmu);
+	if (e->owner == j) {
+		e->owner = NULL;
+		pthread_cond_broadcast(&e->owncv);
+	}
+	pthread_mutex_unlock(&e->ownmu);
 	if (e->pol.sink != SINK_LINES)
 		return;
 	line_sink(e, j, 1, NULL, 0, 1);
@@ -237,7 +320,7 @@ static int emit_capture(struct emitter *e, struct job *j,
 	struct out_tagger tg;
 	unsigned long long off = 0;
 	char buf[65536];
-	int rc = 0, tagged = 0;
+	int rc = 0, tagged = 0, offered = 0;
 
 	for (;;) {
 		unsigned long long len;
@@ -274,6 +357,13 @@ static int emit_capture(struct emitter *e, struct job *j,
 		}
 		if (done || rc)
 			break;
+		/* All printed and more to come: let the job write the rest
+		 * itself. --results needs the whole capture at the end. */
+		if (live && !offered && e->results_fd < 0 && !e->broken_pipe &&
+		    fd == STDOUT_FILENO) {
+			cap_hand_over(c, tg.midline);
+			offered = 1;
+		}
 	}
 	return rc;
 }
@@ -336,10 +426,19 @@ static void emit_job(struct emitter *e, struct job *j, int started,
 	int rc;
 
 	started = started && !j->skipped;
+	/* A job that took stdout while it runs has it until it ends. */
+	pthread_mutex_lock(&e->ownmu);
+	while (e->owner)
+		pthread_cond_wait(&e->owncv, &e->ownmu);
+	e->printing = 1;
+	pthread_mutex_unlock(&e->ownmu);
 	if (started && e->progress && e->tty_out)
 		progress_clear(e->progress);
 	if (started && !e->broken_pipe)
-		show_job(e, j, out_done);
+		show_job(e, j, out_done || j->out_done);
+	pthread_mutex_lock(&e->ownmu);
+	e->printing = 0;
+	pthread_mutex_unlock(&e->ownmu);
 	if (started && j->msg && !e->broken_pipe)
 		error("%s", j->msg);
 	if (started && j->failed)

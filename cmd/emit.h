@@ -53,6 +53,8 @@ struct outpol {
 	} show;
 	int ordered;		/* -k: in input order */
 	int live;		/* -k: the head job's stdout streams live */
+	int claim;		/* grouped: a job printing much may take
+				 * stdout while it runs */
 	int tagged;		/* --tag / --tagstring */
 };
 
@@ -63,6 +65,7 @@ struct emit_slot {
 	struct capture line[2];		/* --line-buffer: partial lines,
 					 * spilled to --tmpdir when long */
 	struct out_tagger tagger[2];
+	int direct;			/* the job writes its stdout itself */
 };
 
 struct emitter {
@@ -84,6 +87,10 @@ struct emitter {
 	void (*drained)(void *ctx);	/* on the emitter thread, at its end */
 	struct emit_slot *slots;	/* [1..jobs] */
 	pthread_mutex_t linemu;		/* serialises --line-buffer writes */
+	pthread_mutex_t ownmu;
+	pthread_cond_t owncv;
+	struct job *owner;		/* under ownmu: writes our stdout */
+	int printing;			/* under ownmu: the emitter prints */
 
 	/* The emitter thread's own. */
 	unsigned long long failed;

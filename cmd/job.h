@@ -25,6 +25,7 @@ struct job {
 	/* Written by the worker. */
 	unsigned slot;
 	int ran;		/* a process ran, or a download was tried */
+	int out_done;		/* its stdout was printed while it ran */
 	int skipped;		/* stopped before it started: not reported */
 	int status;		/* exit value; 128+sig when killed */
 	int sig;		/* killed by this signal, or 0 */

@@ -77,7 +77,7 @@ int report_joblog(int fd, const struct job *j)
 	e.seq = j->seq;
 	e.start = j->start;
 	e.runtime = j->runtime;
-	e.received = cap_len(&j->out) + cap_len(&j->err) + j->streamed;
+	e.received = cap_total(&j->out) + cap_total(&j->err) + j->streamed;
 	/* As GNU parallel: -1 for a job we killed on --timeout; a job that
 	 * died of a signal on its own has exit value 0 and the signal. */
 	e.exitval = j->timed_out ? -1 : j->sig ? 0 : j->status;
@@ -290,8 +290,8 @@ int report_table(int fd, int kind, const struct job *j, int *header)
 	struct job *jj = (struct job *)j;	/* captures are read only */
 	struct buf b = BUF_INIT;
 	char num[256], sep = kind == TABLE_CSV ? ',' : '\t';
-	unsigned long long received = cap_len(&jj->out) + cap_len(&jj->err) +
-				      j->streamed;
+	unsigned long long received = cap_total(&jj->out) +
+				      cap_total(&jj->err) + j->streamed;
 	int exitval = j->timed_out ? -1 : j->sig ? 0 : j->status, rc = 0;
 	size_t i;
 

@@ -36,6 +36,10 @@ void cap_init(struct capture *c, const char *tmpdir)
 	c->waiting = 0;
 	c->err = 0;
 	c->discarded = 0;
+	c->handover = 0;
+	c->direct = 0;
+	c->midline = 0;
+	c->direct_len = 0;
 }
 
 void cap_release(struct capture *c)
@@ -96,9 +100,14 @@ int cap_write(struct capture *c, const void *p, size_t n)
 		pthread_cond_wait(&c->wcv, &c->mu);
 		c->wwaiting = 0;
 	}
+	/* The reader printed all there is and offered its place. */
+	if (c->handover && c->consumed == c->len && !c->err)
+		c->direct = 1;
 	len = c->len;
-	rc = c->err;
+	rc = c->direct ? CAP_DIRECT : c->err;
 	pthread_mutex_unlock(&c->mu);
+	if (rc == CAP_DIRECT)
+		c->direct_len += n;
 	if (rc)
 		return rc;
 
@@ -160,6 +169,8 @@ void cap_reset(struct capture *c)
 	c->err = 0;
 	c->done = 0;
 	c->discarded = 0;
+	c->handover = c->direct = c->midline = 0;
+	c->direct_len = 0;
 	pthread_mutex_unlock(&c->mu);
 	if (c->fd >= 0) {
 		close(c->fd);
@@ -270,6 +281,29 @@ int cap_each(const struct capture *c,
 		rc = fn(ctx, chunk, (size_t)n);
 	}
 	return rc;
+}
+
+void cap_hand_over(struct capture *c, int midline)
+{
+	pthread_mutex_lock(&c->mu);
+	c->handover = 1;
+	c->midline = midline;
+	pthread_mutex_unlock(&c->mu);
+}
+
+int cap_direct_midline(const struct capture *c)
+{
+	int m;
+
+	pthread_mutex_lock(lock_of(c));
+	m = c->midline;
+	pthread_mutex_unlock(lock_of(c));
+	return m;
+}
+
+unsigned long long cap_total(const struct capture *c)
+{
+	return cap_len(c) + c->direct_len;
 }
 
 unsigned long long cap_len(const struct capture *c)

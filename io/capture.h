@@ -46,11 +46,25 @@ struct capture {
 	int wwaiting;		/* under mu: the writer sleeps on wcv */
 	int err;		/* under mu: first spill error, -errno */
 	unsigned long long discarded;	/* reader only: file bytes freed */
+	int handover;		/* under mu: the reader offers the writer
+				 * to write on by itself (cap_hand_over) */
+	int direct;		/* under mu: the writer writes by itself */
+	int midline;		/* under mu: where the reader left the line,
+				 * for the writer's tagger */
+	unsigned long long direct_len;	/* writer only: bytes written so */
 };
+
+/* cap_write()'s answer when the caller must write the bytes by itself. */
+#define CAP_DIRECT 1
 
 void cap_init(struct capture *c, const char *tmpdir);
 void cap_release(struct capture *c);
 
+/*
+ * Append; 0, -errno, or CAP_DIRECT once the reader handed its stream
+ * over (cap_hand_over()): the caller then writes these bytes, and every
+ * later byte, where the reader would have, and the capture keeps none.
+ */
 int cap_write(struct capture *c, const void *p, size_t n);
 /* Forget everything written, for a retry. Writer only, and only while no
  * reader streams the capture. */
@@ -86,6 +100,22 @@ void cap_discard(struct capture *c, unsigned long long off, int free_blocks);
  */
 int cap_each(const struct capture *c,
 	     int (*fn)(void *ctx, const char *p, size_t n), void *ctx);
+
+/*
+ * The live reader is the writer's only audience (it prints what it reads
+ * to stdout as it comes): offer the writer to write there itself from
+ * the moment the reader has consumed everything, which saves the copy
+ * through the capture and the reader thread. midline tells the writer
+ * whether the reader stopped inside a line (for its tagger). The reader
+ * goes on with cap_wait() until done; no byte comes after the hand-over.
+ * Reader only, after cap_wait().
+ */
+void cap_hand_over(struct capture *c, int midline);
+/* After CAP_DIRECT: the reader's midline at the hand-over. Writer only. */
+int cap_direct_midline(const struct capture *c);
+/* Every byte written: kept, and written by the caller after a hand-over
+ * (the job log's Receive column). Any thread once the writer is done. */
+unsigned long long cap_total(const struct capture *c);
 
 /* How many bytes were written so far; any thread. */
 unsigned long long cap_len(const struct capture *c);

@@ -290,3 +290,44 @@ assert_spill_output() {
 	# ls itself has the directory open as 3.
 	assert_output "$(for i in $(seq 8); do printf '%s\n' 0 1 2 3; done)"
 }
+
+# --- big outputs written straight through --------------------------------
+
+# Jobs that print more than a capture holds in memory take stdout while
+# they run (grouped) or are handed it (-k head): their output must still
+# come out whole, unmixed, tagged, and counted in the job log.
+
+@test "grouped: big outputs of parallel jobs come out whole, one after the other" {
+	run --separate-stderr bash -c '
+		"$LANES" -j3 --tag --joblog log \
+		    "seq 200000 | sed s/^/{}/" ::: a b c >out; echo $? >rc'
+	assert_success
+	assert_no_stderr
+	assert_equal "$(cat rc)" 0
+	# Three blocks, each of one job's lines only, in some order.
+	run bash -c 'cut -f1 out | uniq -c | awk "{ print \$1 }"'
+	assert_output $'200000\n200000\n200000'
+	for x in a b c; do
+		run bash -c "grep '^$x	' out | cut -f2 | sed 's/^$x//' | cmp - <(seq 200000)"
+		assert_success
+	done
+	# Receive counts every byte each job printed.
+	run awk -F'\t' 'NR > 1 { print $6 }' log
+	assert_output "$(for x in a b c; do seq 200000 | sed "s/^/$x/" | wc -c; done)"
+}
+
+@test "-k: the head job hands over stdout; the bytes and the log are right" {
+	run --separate-stderr bash -c '
+		"$LANES" -k -j2 --tag --joblog log \
+		    "seq {} | sed s/^/x/" ::: 300000 5 200000 >out; echo $? >rc'
+	assert_success
+	assert_no_stderr
+	assert_equal "$(cat rc)" 0
+	run bash -c 'for n in 300000 5 200000; do
+		seq $n | sed "s/^/$n\tx/"; done | cmp - out'
+	assert_success
+	run awk -F'\t' 'NR > 1 { print $1, $6 }' log
+	local i=0 n
+	assert_output "$(for n in 300000 5 200000; do
+		echo "$((++i)) $(seq $n | sed s/^/x/ | wc -c)"; done)"
+}
