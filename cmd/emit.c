@@ -337,7 +337,27 @@ static int emit_capture(struct emitter *e, struct job *j,
 		while (off < len) {
 			size_t want = len - off < sizeof(buf) ?
 				      (size_t)(len - off) : sizeof(buf);
-			ssize_t n = cap_read(c, off, buf, want);
+			ssize_t n = 0;
+
+			/* Untagged bytes in the spill file go out without
+			 * passing through here. */
+			if (!j->tag.len && (!e->broken_pipe ||
+					    fd != STDOUT_FILENO)) {
+				n = cap_send(c, off, fd, len - off > (1 << 30) ?
+					     (1 << 30) : (size_t)(len - off));
+				if (n < 0) {
+					if (fd == STDOUT_FILENO)
+						stdout_gone(e, (int)n);
+					n = 0;
+				} else if (n > 0) {
+					off += (unsigned long long)n;
+					if (live)
+						cap_discard(c, off,
+							    e->results_fd < 0);
+					continue;
+				}
+			}
+			n = cap_read(c, off, buf, want);
 
 			if (n <= 0) {
 				rc = n < 0 ? (int)n : -EIO;

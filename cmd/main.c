@@ -17,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "clock.h"
 #include "die.h"
 #include "input.h"
 #include "opts.h"
 #include "run.h"
+#include "slurm.h"
 #include "spawn.h"
 #include "tmpl.h"
 
@@ -107,8 +109,9 @@ static size_t max_chars(const struct opts *o, const struct tmpl *t)
 
 	/* A direct command line is bounded by ARG_MAX as a whole (less the
 	 * environment, which the kernel counts too); a shell command line is
-	 * one argument, bounded by the per-string limit. */
-	if (t && !tmpl_is_shell(t) && arg_max > 0) {
+	 * one argument, bounded by the per-string limit, also when only
+	 * some jobs run in the shell ("cd" as a value of '{} x'). */
+	if (t && !tmpl_may_be_shell(t) && arg_max > 0) {
 		extern char **environ;
 		size_t env = 0;
 
@@ -287,6 +290,7 @@ int main(int argc, char **argv)
 	struct tmpl *t = NULL, *tagt = NULL;
 	struct input *in = NULL;
 	struct run *r = NULL;
+	struct launcher *launcher = NULL;
 	struct sigctx sc;
 	pthread_t sigthread;
 	char err[512];
@@ -297,6 +301,9 @@ int main(int argc, char **argv)
 
 	std_fds();
 	signal(SIGPIPE, SIG_IGN);
+	/* The agent a --slurm coordinator starts on each node. */
+	if (argc > 1 && !strcmp(argv[1], "--agent"))
+		return agent_main(argc, argv);
 	opts_parse(&o, argc, argv);
 
 	err[0] = '\0';
@@ -344,6 +351,18 @@ int main(int argc, char **argv)
 	if (rc)
 		die("cannot set up process spawning: %s", strerror(-rc));
 
+	/* The agents say how many slots they have, which is -j from here
+	 * on. Their threads block every signal; a Ctrl-C while they start
+	 * ends lanes, and the agents follow when their input closes. */
+	if (o.slurm) {
+		struct slurm_conf sc_ = { .per_node = o.per_node,
+					  .envp = environ };
+
+		rc = slurm_launcher_new(&launcher, &sc_, err, sizeof(err));
+		if (rc)
+			die("%s", err);
+		o.jobs = launcher->nslots;
+	}
 	/* A URL is no command line: -s does not apply to downloads. */
 	if (in)
 		input_set_tmpl(in, t, o.download ? 0 : max_chars(&o, t));
@@ -361,7 +380,7 @@ int main(int argc, char **argv)
 	if (rc)
 		die("cannot block signals: %s", strerror(rc));
 	err[0] = '\0';
-	rc = run_new(&r, &o, t, tagt, err, sizeof(err));
+	rc = run_new(&r, &o, t, tagt, launcher, err, sizeof(err));
 	if (rc)
 		die_usage("%s", *err ? err : strerror(-rc));
 	pthread_mutex_init(&sc.mu, NULL);

@@ -28,9 +28,19 @@ int num_parse(const char *s, long long min, long long max, long long *out)
 int num_duration(const char *s, double *secs)
 {
 	double v, mult = 1;
+	const char *d;
 	char *end;
 
 	if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -EINVAL;
+	/* Digits and a fraction only: strtod() would also take "0x10" (16
+	 * seconds) and "1e3", which nobody means by a duration. */
+	for (d = s; isdigit((unsigned char)*d); d++)
+		;
+	if (*d == '.')
+		for (d++; isdigit((unsigned char)*d); d++)
+			;
+	if (*d && !strchr("smhd", *d))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
@@ -70,24 +80,28 @@ int num_size(const char *s, long long *bytes)
 	const char *units = "kmgt";
 	const char *u;
 	char *end;
+	int range;
 
 	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return -ERANGE;
+	/* Junk is junk however long the number before it: check the
+	 * suffix before the range. */
+	range = errno == ERANGE;
 	if (*end && (u = strchr(units, tolower((unsigned char)*end)))) {
 		mult = 1ULL << (10 * (u - units + 1));
 		end++;
 		if (end[0] == 'i' && end[1] == 'B')
 			end += 2;
-	}
-	if (*end == 'B' || (*end == 'b' && mult == 1))
+		else if (end[0] == 'B')
+			end++;
+	} else if (*end == 'B' || *end == 'b') {
 		end++;
+	}
 	if (*end)
 		return -EINVAL;
-	if (v > (unsigned long long)LLONG_MAX / mult)
+	if (range || v > (unsigned long long)LLONG_MAX / mult)
 		return -ERANGE;
 	*bytes = (long long)(v * mult);
 	return 0;

@@ -96,6 +96,9 @@ X(JOBS, 'j', "jobs", NO_ALIAS, ARG_JOBS, S_EXECUTION, "N",		\
   "the number of cores)")						\
 X(MAX_PROCS, 'P', "max-procs", NO_ALIAS, ARG_JOBS, S_EXECUTION, "N",	\
   "same as --jobs")							\
+X(SLURM, 0, "slurm", NO_ALIAS, ARG_NONE, S_EXECUTION, "",		\
+  "run the jobs on the nodes of this Slurm allocation,\n"		\
+  "one agent per node (-j: jobs per node)")				\
 X(DRY_RUN, 0, "dry-run", NO_ALIAS, ARG_NONE, S_EXECUTION, "",		\
   "print each command instead of running it")				\
 X(TMPDIR, 0, "tmpdir", NO_ALIAS, ARG_STRING, S_EXECUTION, "DIR",	\
@@ -491,6 +494,9 @@ static void opts_validate(struct opts *o)
 	if (why)
 		die_usage("cannot use '%s' for temporary files: %s", o->tmpdir,
 			  why);
+	if (o->slurm && o->download)
+		die_usage("--slurm runs commands on the nodes; it cannot be "
+			  "used with --download");
 	if (o->download && o->ncmd)
 		die_usage("--download takes no command: each record is a URL");
 	if (o->download && (o->xargs || o->max_args))
@@ -630,6 +636,9 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case O_JOBS:
 		case O_MAX_PROCS:
 			jobs = optarg;
+			break;
+		case O_SLURM:
+			o->slurm = 1;
 			break;
 		case O_DRY_RUN:
 			o->dry_run = 1;
@@ -794,6 +803,10 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		}
 	}
 	o->jobs = jobs ? optval_jobs(jobs) : optval_jobs("100%");
+	/* With --slurm, -j counts per node; without it each node runs as
+	 * many jobs as Slurm gave it CPUs. */
+	if (o->slurm && jobs)
+		o->per_node = o->jobs;
 	parse_rest(o, argc - optind, argv + optind);
 	if (o->link)
 		for (size_t k = 1; k < o->nsrcs; k++)

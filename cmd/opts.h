@@ -68,6 +68,8 @@ enum trim {
 
 struct opts {
 	unsigned jobs;		/* >= 1 */
+	int slurm;		/* --slurm: jobs run on the allocation's nodes */
+	unsigned per_node;	/* --slurm -j N: N; 0 for what Slurm gave */
 	int keep_order;
 	enum out_mode output;
 	int tag;

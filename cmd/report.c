@@ -82,6 +82,7 @@ int report_joblog(int fd, const struct job *j)
 	 * died of a signal on its own has exit value 0 and the signal. */
 	e.exitval = j->timed_out ? -1 : j->sig ? 0 : j->status;
 	e.signal = j->sig;
+	e.host = j->host;
 	e.cmd = buf_str(&j->cmdline);
 	e.cmdlen = j->cmdline.len;
 	rc = joblog_format(&b, &e);
@@ -131,9 +132,19 @@ int report_json(int fd, struct job *j)
 	size_t i;
 	int rc;
 
-	snprintf(num, sizeof(num), "{\"seq\":%llu,\"slot\":%u,\"command\":",
+	snprintf(num, sizeof(num), "{\"seq\":%llu,\"slot\":%u,",
 		 j->seq, j->slot);
 	rc = buf_addstr(&b, num);
+	/* The node a remote job ran on (--slurm); none for local jobs. */
+	if (!rc && j->host[0]) {
+		rc = buf_addstr(&b, "\"node\":");
+		if (!rc)
+			rc = json_str(&b, j->host, strlen(j->host));
+		if (!rc)
+			rc = buf_addch(&b, ',');
+	}
+	if (!rc)
+		rc = buf_addstr(&b, "\"command\":");
 	if (!rc)
 		rc = json_str(&b, buf_str(&j->cmdline), j->cmdline.len);
 	if (!rc)

@@ -368,7 +368,8 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	rc = launch(r, &lj, &res);
 	snprintf(j->host, sizeof(j->host), "%s", res.host ? res.host : "");
 	if (rc) {
-		j->ran = 0;
+		/* A job whose node failed under it did run: log it. */
+		j->ran = res.host_failed;
 		start_failed(j, rc, lj.argv[0], &res);
 		goto out;
 	}
@@ -851,15 +852,19 @@ static int start_progress(struct run *r)
 }
 
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
-	    const struct tmpl *tagstring, char *err, size_t errlen)
+	    const struct tmpl *tagstring, struct launcher *launcher,
+	    char *err, size_t errlen)
 {
 	struct run *r;
 	size_t window;
 	int rc;
 
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		launch_free(launcher);
 		return -ENOMEM;
+	}
+	r->launcher = launcher;
 	r->o = o;
 	r->t = t;
 	r->joblog_fd = -1;
@@ -875,6 +880,7 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (o->download) {
 		rc = fetch_setup(&r->fetch, o, err, errlen);
 		if (rc) {
+			launch_free(launcher);
 			free(r);
 			return rc;
 		}
@@ -892,7 +898,7 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 		r->emit.table_fd = r->table_fd;
 		r->emit.table_kind = report_table_kind(o->results);
 	}
-	if (!rc)
+	if (!rc && !r->launcher)
 		rc = launch_local_new(&r->launcher, o->jobs,
 				      sysconf(_SC_ARG_MAX));
 	if (rc)

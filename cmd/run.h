@@ -26,12 +26,15 @@
 struct run;
 
 /*
- * t is NULL when each record is a command line. Opens the job log, the
+ * t is NULL when each record is a command line. launcher is where the
+ * jobs run, with o->jobs slots (run_new() takes it, even on failure), or
+ * NULL for this machine's local launcher. Opens the job log, the
  * --results directory and the log to resume from, and starts the progress
  * display. Returns 0, or -errno with a message for the user in err.
  */
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
-	    const struct tmpl *tagstring, char *err, size_t errlen);
+	    const struct tmpl *tagstring, struct launcher *launcher,
+	    char *err, size_t errlen);
 
 /*
  * Copies the arguments. The job gets the next sequence number when seq is

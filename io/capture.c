@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "out.h"
@@ -240,6 +241,23 @@ ssize_t cap_read(const struct capture *c, unsigned long long off, void *p,
 		off += (unsigned long long)r;
 	}
 	return (ssize_t)got;
+}
+
+ssize_t cap_send(const struct capture *c, unsigned long long off, int fd,
+		 size_t n)
+{
+	off_t at;
+	ssize_t r;
+
+	if (off < CAP_MEM_MAX || c->fd < 0)
+		return 0;
+	at = (off_t)(off - CAP_MEM_MAX);
+	do
+		r = sendfile(fd, c->fd, &at, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EINVAL || errno == ENOSYS ? 0 : -errno;
+	return r ? r : -EIO;	/* the file ends below len: a bug */
 }
 
 void cap_discard(struct capture *c, unsigned long long off, int free_blocks)

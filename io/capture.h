@@ -85,6 +85,16 @@ ssize_t cap_read(const struct capture *c, unsigned long long off, void *p,
 		 size_t n);
 
 /*
+ * Write up to n bytes at off straight to fd when they lie in the spill
+ * file (sendfile(2): no copy through our memory). Returns the count
+ * written, 0 when the caller must cap_read() instead (the bytes are in
+ * memory, or the kernel cannot send this pair), or -errno from writing
+ * fd. Reader only, below what cap_wait() reported.
+ */
+ssize_t cap_send(const struct capture *c, unsigned long long off, int fd,
+		 size_t n);
+
+/*
  * The reader consumed everything below off and will never read it again:
  * let a held-back writer go on, and give the disk blocks of the spilled
  * part below off back if free_blocks is set (the file keeps its size;

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,14 @@ static const char header[] =
  * Every column before the command. Host ":" is this machine; Send is
  * always 0. A macro, not a variable, so the compiler checks the format.
  */
-#define FIELDS "%llu\t:\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t"
+#define FIELDS "%llu\t%s\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t"
+
+/* A host name as one field: ":" for none, or for one that a TAB or a
+ * newline would break (node names have neither). */
+static const char *host_field(const char *h)
+{
+	return h && *h && !strpbrk(h, "\t\n\r") ? h : ":";
+}
 
 int joblog_header(struct buf *b)
 {
@@ -46,8 +54,9 @@ int joblog_format(struct buf *b, const struct joblog_entry *e)
 	char *p;
 	int len, rc;
 
-	len = snprintf(NULL, 0, FIELDS, e->seq, e->start, e->runtime,
-		       e->received, e->exitval, e->signal);
+	len = snprintf(NULL, 0, FIELDS, e->seq, host_field(e->host),
+		       e->start, e->runtime, e->received, e->exitval,
+		       e->signal);
 	if (len < 0)
 		return -EINVAL;
 	/* Each command byte becomes at most two; one more for "\n". */
@@ -58,8 +67,8 @@ int joblog_format(struct buf *b, const struct joblog_entry *e)
 	if (rc)
 		return rc;
 	p = b->p + b->len;
-	snprintf(p, (size_t)len + 1, FIELDS, e->seq, e->start, e->runtime,
-		 e->received, e->exitval, e->signal);
+	snprintf(p, (size_t)len + 1, FIELDS, e->seq, host_field(e->host),
+		 e->start, e->runtime, e->received, e->exitval, e->signal);
 	p += len;
 	for (i = 0; i < e->cmdlen; i++) {
 		char c = e->cmd[i];
@@ -161,8 +170,10 @@ static int parse_dec(const char *s, int blanks, double *v)
 	}
 	if (*p)
 		return -1;
+	/* 310 digits overflow a double: "inf" would be written back, and
+	 * that no reader takes. */
 	*v = strtod(s, NULL);
-	return 0;
+	return isfinite(*v) ? 0 : -1;
 }
 
 /*

@@ -37,6 +37,8 @@ struct joblog_entry {
 	int signal;
 	const char *cmd;	/* unescaped; NUL-terminated when loaded */
 	size_t cmdlen;
+	const char *host;	/* where it ran; NULL or "" for this machine
+				 * (written ":"); not kept when loaded */
 };
 
 /* Append the header line, with its newline. */

@@ -31,6 +31,9 @@
 #include "errbuf.h"
 #include "quote.h"
 
+/* Room for the shell's path and "-c" in the -m/-X fill's estimate. */
+#define SH_OVERHEAD 32
+
 enum seg_kind {
 	SEG_LIT,	/* literal text */
 	SEG_ALL,	/* {} and its modified forms: one value per argument */
@@ -71,7 +74,7 @@ struct seg {
 struct word {
 	size_t sep_off, sep_len;	/* the blanks before it, as written */
 	size_t first, nsegs;		/* its segments in t->segs */
-	int multi;			/* it has a SEG_ALL */
+	int multi;			/* how many SEG_ALL it has */
 	int only_multi;			/* it has nothing else */
 };
 
@@ -82,6 +85,8 @@ struct tmpl {
 	int context;		/* TMPL_CONTEXT, not raw */
 	int has_repl;		/* the user wrote a replacement string */
 	int lead_raw;		/* starts with a replacement string */
+	size_t npos_once;	/* positional strings expanded once */
+	size_t npos_each;	/* ... and once per value (-X words) */
 	int numbers;		/* {#}, {%} or a --plus count appear */
 	int needs_total;	/* {##} or {0#} appear */
 	unsigned long long total;	/* tmpl_set_counts() */
@@ -434,7 +439,7 @@ static size_t scan_word(struct parse *ps, size_t i, size_t end, int split,
 	w->only_multi = 1;
 	for (k = w->first; k < ps->nsegs; k++) {
 		if (t->segs[k].kind == SEG_ALL)
-			w->multi = 1;
+			w->multi++;
 		else
 			w->only_multi = 0;
 	}
@@ -650,6 +655,17 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 			goto out;
 	}
 
+	for (k = 0; k < t->nwords; k++) {
+		w = &t->words[k];
+		for (i = w->first; i < w->first + w->nsegs; i++) {
+			if (t->segs[i].kind != SEG_POS)
+				continue;
+			if (t->context && w->multi)
+				t->npos_each++;
+			else
+				t->npos_once++;
+		}
+	}
 	t->text = buf_detach(&text, NULL);
 	if (!t->text) {
 		rc = -ENOMEM;
@@ -710,6 +726,11 @@ int tmpl_is_shell(const struct tmpl *t)
 	return t->shell;
 }
 
+int tmpl_may_be_shell(const struct tmpl *t)
+{
+	return t->shell || t->twin;
+}
+
 /* ---- Shell mode --------------------------------------------------- */
 
 /*
@@ -720,6 +741,8 @@ struct sink {
 	struct buf *b;
 	size_t n;
 	int quote;
+	int estimate;	/* the -m/-X fill's bound, see tmpl_fill_add() */
+	int nopos;	/* count no positional value, see tmpl_fill_add() */
 	int err;
 };
 
@@ -733,6 +756,22 @@ static void sink_put(struct sink *s, const char *p, size_t n)
 		s->n += n;
 }
 
+/*
+ * The most bytes a value takes in a shell command: quoted at its longest,
+ * plus the blank that may separate it from the next value (without it,
+ * -m/-X, which add up one value at a time, would miss one byte per value
+ * after the first).
+ */
+static size_t quoted_max(const char *p, size_t n)
+{
+	const char *q, *end = p + n;
+	size_t quotes = 0;
+
+	for (q = p; q < end && (q = memchr(q, '\'', (size_t)(end - q))); q++)
+		quotes++;
+	return n + 3 + 3 * quotes;
+}
+
 static void sink_val(struct sink *s, const char *p, size_t n)
 {
 	if (!s->quote)
@@ -741,8 +780,17 @@ static void sink_val(struct sink *s, const char *p, size_t n)
 		;
 	else if (s->b)
 		s->err = quote_shell(s->b, p, n);
+	else if (s->estimate)
+		s->n += quoted_max(p, n);
 	else
 		s->n += quote_shell_len(p, n);
+}
+
+/* The blank between two values, which quoted_max() counts already. */
+static void sink_blank(struct sink *s)
+{
+	if (!(s->estimate && s->quote && !s->b))
+		sink_put(s, " ", 1);
 }
 
 /* One word; with only set, every multi-valued segment uses that alone. */
@@ -761,7 +809,7 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 			sink_put(s, t->text + g->sh_off, g->sh_len);
 			break;
 		case SEG_POS:
-			if (pos_value(v, g, &p, &n))
+			if (!s->nopos && pos_value(v, g, &p, &n))
 				sink_val(s, p, n);
 			break;
 		case SEG_SEQ:
@@ -787,7 +835,7 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 			}
 			for (i = 0; i < v->nargs; i++) {
 				if (i)
-					sink_put(s, " ", 1);
+					sink_blank(s);
 				modify(&v->args[i], g->mod, &p, &n);
 				sink_val(s, p, n);
 			}
@@ -813,7 +861,7 @@ static void shell_all(const struct tmpl *t, struct sink *s,
 		if (w->multi && t->context) {
 			for (i = 0; i < v->nargs; i++) {
 				if (i)
-					sink_put(s, " ", 1);
+					sink_blank(s);
 				shell_word(t, s, w, v, &v->args[i]);
 			}
 		} else {
@@ -836,6 +884,8 @@ struct out {
 	size_t argc;
 	size_t bytes;
 	size_t start;	/* where the current word began */
+	int estimate;	/* for tmpl_fill_add(), see direct_word() */
+	int nopos;	/* count no positional value, see tmpl_fill_add() */
 };
 
 static void out_add(struct out *o, const char *p, size_t n)
@@ -875,7 +925,9 @@ static void direct_word(const struct tmpl *t, struct out *o,
 			some = 1;
 			break;
 		case SEG_POS:
-			if (pos_value(v, g, &p, &n)) {
+			if (o->nopos)
+				some = 1;	/* the fill adds the value */
+			else if (pos_value(v, g, &p, &n)) {
 				out_add(o, p, n);
 				some = 1;
 			}
@@ -918,6 +970,16 @@ static void direct_word(const struct tmpl *t, struct out *o,
 			break;
 		}
 	}
+	/*
+	 * -m/-X add up the sizes of single values, each time minus the
+	 * size with none, but a word like "x{}y" ends once however many
+	 * values split it: without this, each value after the first
+	 * would miss its terminator, once per multi-valued segment. A
+	 * word made only of those vanishes with no values, so the size
+	 * with none holds none of its terminators and one fewer will do.
+	 */
+	if (some && o->estimate && !only && v->nargs)
+		o->bytes += (size_t)w->multi - (w->only_multi ? 1 : 0);
 	if (some)
 		out_end(o);
 }
@@ -1089,14 +1151,19 @@ void tmpl_cmd_release(struct tmpl_cmd *cmd)
 	buf_release(&cmd->display);
 }
 
-size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
-		 size_t nargs)
+/*
+ * The size of one template (not its twin): exact, or with estimate the
+ * -m/-X fill's bound; nopos: see struct sink.
+ */
+static size_t size_one(const struct tmpl *t, const struct tmpl_arg *args,
+		       size_t nargs, int estimate, int nopos)
 {
 	static const char twenty[] = "00000000000000000000";
 	struct vals v;
 	struct sink s;
 	struct out o;
 
+	memset(&v, 0, sizeof v);
 	v.args = args;
 	v.nargs = nargs;
 	v.seq = v.slot = v.total = v.seq0 = v.slot0 = twenty;
@@ -1105,12 +1172,105 @@ size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 	if (t->shell) {
 		memset(&s, 0, sizeof s);
 		s.quote = t->quote;
+		s.estimate = estimate;
+		s.nopos = nopos;
 		shell_all(t, &s, &v);
-		return s.n + 1;
+		return s.n + 1 + (estimate ? SH_OVERHEAD : 0);
 	}
 	memset(&o, 0, sizeof o);
+	o.estimate = estimate;
+	o.nopos = nopos;
 	direct_all(t, &o, &v);
 	return o.bytes;
+}
+
+size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
+		 size_t nargs)
+{
+	size_t n = size_one(t, args, nargs, 0, 0), sh;
+
+	/* With a program name taken from an argument, tmpl_expand() may run
+	 * the shell twin instead, whose quoted form can be longer. */
+	if (t->twin) {
+		sh = size_one(t->twin, args, nargs, 0, 0);
+		if (sh > n)
+			n = sh;
+	}
+	return n;
+}
+
+/*
+ * DESIGN of the fill. Everything but positional values adds up: the size
+ * of a line is the size with no values plus, for each tuple, its size
+ * alone minus the size with no values (size_one() with estimate counts
+ * the bytes that would otherwise go missing, see direct_word() and
+ * quoted_max()). A positional value cannot be added up: {2} of a lone
+ * tuple is empty, and in a word -X repeats, {1} is repeated once per
+ * value. So positional values are left out of the sums and bounded at
+ * the end by the longest value so far, times the number of times they
+ * are expanded.
+ */
+static size_t fill_total(const struct tmpl *t, const struct tmpl_fill *f,
+			 size_t sum, size_t longest)
+{
+	return sum + (t->npos_once + t->npos_each * f->nargs) * longest;
+}
+
+static void fill_size(const struct tmpl *t, struct tmpl_fill *f)
+{
+	const struct tmpl *sh = t->shell ? t : t->twin;
+	size_t n = 0, m;
+
+	if (!t->shell)
+		n = fill_total(t, f, f->sum_direct, f->longest);
+	if (sh) {
+		m = fill_total(sh, f, f->sum_shell, f->longest_quoted);
+		if (m > n)
+			n = m;
+	}
+	f->size = n;
+}
+
+void tmpl_fill_init(const struct tmpl *t, struct tmpl_fill *f)
+{
+	const struct tmpl *sh = t->shell ? t : t->twin;
+
+	memset(f, 0, sizeof *f);
+	if (!t->shell)
+		f->sum_direct = size_one(t, NULL, 0, 1, 1);
+	if (sh)
+		f->sum_shell = size_one(sh, NULL, 0, 1, 1);
+	/* An index past the arguments gives "", which sh reads as ''. */
+	f->longest_quoted = quoted_max("", 0);
+	fill_size(t, f);
+}
+
+void tmpl_fill_add(const struct tmpl *t, struct tmpl_fill *f,
+		   const struct tmpl_arg *args, size_t nargs)
+{
+	const struct tmpl *sh = t->shell ? t : t->twin;
+	size_t i, n;
+
+	if (!t->shell)
+		f->sum_direct += size_one(t, args, nargs, 1, 1) -
+			size_one(t, NULL, 0, 1, 1);
+	if (sh)
+		f->sum_shell += size_one(sh, args, nargs, 1, 1) -
+			size_one(sh, NULL, 0, 1, 1);
+	for (i = 0; i < nargs; i++) {
+		/* A modified value is a part of its argument, or "." or
+		 * "/" ({//}), so it is never longer than this. */
+		n = args[i].len ? args[i].len : 1;
+		if (n > f->longest)
+			f->longest = n;
+		n = quoted_max(args[i].p, args[i].len);
+		if (n < quoted_max(".", 1))
+			n = quoted_max(".", 1);
+		if (n > f->longest_quoted)
+			f->longest_quoted = n;
+	}
+	f->nargs += nargs;
+	fill_size(t, f);
 }
 
 size_t tmpl_args_size(const struct tmpl_arg *args, size_t nargs)

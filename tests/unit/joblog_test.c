@@ -34,6 +34,7 @@ static const char *fmt(unsigned long long seq, double start, double rt,
 	e.signal = sig;
 	e.cmd = cmd;
 	e.cmdlen = strlen(cmd);
+	e.host = NULL;
 	buf_reset(&b);
 	if (joblog_format(&b, &e) != 0)
 		return "(error)";
@@ -90,7 +91,7 @@ static void test_format(void)
 	/* Appending keeps what was there. */
 	buf_addstr(&b, "before\n");
 	{
-		struct joblog_entry e = { 7, 0, 0, 0, 0, 0, "z", 1 };
+		struct joblog_entry e = { 7, 0, 0, 0, 0, 0, "z", 1, NULL };
 
 		CHECK(joblog_format(&b, &e) == 0, "format appends");
 	}
@@ -117,7 +118,7 @@ static void test_round_trip(void)
 		struct joblog_entry w = {
 			i + 1, 1700000000.125 + (double)i, 0.5 * (double)i,
 			i * 10, (int)i - 1, (int)i % 3, cmds[i],
-			strlen(cmds[i]),
+			strlen(cmds[i]), NULL,
 		};
 
 		joblog_format(&b, &w);
@@ -283,6 +284,24 @@ static void test_load(void)
 	}
 	CHECK_INT(joblog_load(&jl, path), 0, "NUL bytes: returns 0");
 	CHECK(jl.n == 1 && jl.nbad == 2, "NUL bytes: those lines are bad");
+	joblog_release(&jl);
+
+	/* A time too long for a double would be written back as "inf",
+	 * which no reader takes (found by tests/fuzz/joblog_fuzz.c). */
+	{
+		char nines[401], line[512];
+		int n;
+
+		memset(nines, '9', 400);
+		nines[400] = '\0';
+		n = snprintf(line, sizeof line, "1\t:\t%s\t1.0\t0\t0\t0\t0\t"
+			     "inf start\n2\t:\t1.0\t1.0\t0\t0\t0\t0\tok\n",
+			     nines);
+		put_file(line, (size_t)n);
+	}
+	CHECK_INT(joblog_load(&jl, path), 0, "overflowing time: returns 0");
+	CHECK(jl.n == 1 && jl.nbad == 1 && jl.e[0].seq == 2,
+	      "a time that overflows a double makes the line bad");
 	joblog_release(&jl);
 
 	/* GNU parallel writes a TAB in a command raw: keep it. */

@@ -638,15 +638,95 @@ static void test_size(void)
 		CHECK(r.size >= r.real, name);
 		snprintf(name, sizeof name, "size close (flags %d)", flags[i]);
 		CHECK(r.size <= r.real + 64, name);
+		/* "x{}y" ends once however many values split it; the
+		 * estimate counts one more for -m/-X to add up (below). */
+		r = *run(LIST("echo", "x{}y", "{1}"), flags[i], NULL,
+			 LIST("a/b c", "it's", "", "d.e"));
+		/* tmpl_size() is exact, as -s counts; tmpl_fill_add()
+		 * (below) counts one more for x{}y to add up. */
 		if (!(flags[i] & TMPL_SHELL))
 			CHECK_INT(r.size, r.real, "size exact in direct mode");
 	}
+	r = *run(LIST("echo", "{}"), 0, NULL, LIST("a/b c", "it's", ""));
+	CHECK_INT(r.size, r.real, "size exact in direct mode for {}");
 	r = *run(LIST("echo", "{#}", "{%}"), 0, NULL, NONE);
 	CHECK_INT(r.size, 5 + 21 + 21, "seq and slot count as 20 digits");
 	r = *run(LIST("echo"), 0, NULL, LIST("abc", "de"));
 	CHECK_INT(r.size, 5 + 4 + 3, "appended arguments counted");
 	r = *run(LIST("echo"), TMPL_SHELL, NULL, LIST("abc", "de"));
 	CHECK(r.size >= strlen("echo abc de") + 1, "shell size counts string");
+}
+
+/* The size of words for args, filled value by value as -m/-X do. */
+static size_t summed_size(const char **w, size_t nw, int flags,
+			  const struct tmpl_arg *args, size_t nargs)
+{
+	struct tmpl *t = NULL;
+	struct tmpl_fill f;
+	char err[128];
+
+	if (tmpl_parse(&t, (char *const *)w, nw, NULL, flags, err,
+		       sizeof err))
+		return 0;
+	tmpl_fill_init(t, &f);
+	for (size_t i = 0; i < nargs; i++)
+		tmpl_fill_add(t, &f, args + i, 1);
+	tmpl_free(t);
+	return f.size;
+}
+
+/* Issue 12: the size must be that of what runs, however it is added up. */
+static void test_size_adds_up(void)
+{
+	static const char *vals[31];
+	const struct tmpl_arg *a;
+	struct res r;
+	char name[80];
+	size_t i;
+	static const struct {
+		const char *w;
+		int flags;
+	} cases[] = {
+		{ "{} ", 0 },		/* the first value is the program */
+		{ "{}", TMPL_SHELL },
+		{ "{}x", TMPL_SHELL | TMPL_CONTEXT },
+		{ "echo x{}y", 0 },
+		{ "echo x{}y{.}", 0 },
+		{ "echo {}{.}", 0 },
+		{ "echo x{}y", TMPL_SHELL },
+		{ "echo {2}", TMPL_CONTEXT },
+		{ "echo {-2/}", 0 },
+		{ "echo {1} {-1/} {}", 0 },
+		{ "{2} {}", TMPL_SHELL },
+		{ "echo {1}x{}", TMPL_CONTEXT },
+	};
+
+	/* (echo cd; yes "''''''''''" | head -30) | lanes -m '{} ' */
+	vals[0] = "cd";
+	for (i = 1; i < 31; i++)
+		vals[i] = "''''''''''";
+	r = *run(LIST("{} "), 0, NULL, vals, 31);
+	CHECK(r.rc == 0 && !r.direct, "cd as the program runs in the shell");
+	CHECK(r.size >= r.real, "size of a shell program counts the quotes");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *w = cases[i].w;
+
+		r = *run(&w, 1, cases[i].flags, NULL, vals, 31);
+		snprintf(name, sizeof name, "value by value >= real: '%s' %d",
+			 w, cases[i].flags);
+		a = mkargs(vals, 31);
+		CHECK(summed_size(&w, 1, cases[i].flags, a, 31) >= r.real,
+		      name);
+	}
+	/* {//} of "" is ".": longer quoted ('.' counts 4) than '' (3). */
+	{
+		const char *w = "echo {1//} {-1//}";
+
+		r = *run(&w, 1, TMPL_SHELL, NULL, LIST(""));
+		a = mkargs(LIST(""));
+		CHECK(summed_size(&w, 1, TMPL_SHELL, a, 1) >=
+		      r.size, "filled size counts {//} of ''");
+	}
 }
 
 /* Bytes 1..255 survive the shell: printf %s {} prints them back. */
@@ -836,6 +916,7 @@ int main(void)
 	test_raw();
 	test_errors();
 	test_size();
+	test_size_adds_up();
 	test_round_trip();
 	test_equivalence();
 	test_plus();
