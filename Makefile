@@ -115,7 +115,8 @@ tsan:
 
 # Debian 12 packages needed to build, test and benchmark.
 DEPS = build-essential libcurl4-openssl-dev libssl-dev bats bats-support \
-       bats-assert time procps python3 nginx-light openssl
+       bats-assert time procps python3 nginx-light openssl slurm-wlm \
+       openssh-server openssh-client
 deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEPS)

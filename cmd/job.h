@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "block.h"
 #include "buf.h"
 #include "capture.h"
 #include "tmpl.h"
@@ -42,6 +43,10 @@ struct job {
 	 * the job log's Receive column counts them, as GNU parallel does */
 	unsigned long long streamed;
 	char host[64];		/* where it ran; "" for this machine */
+	/* --pipe: the job's block (block.seq is 0 for none), given back
+	 * by the worker after the last try; the bytes the job took. */
+	struct block block;
+	unsigned long long sent;
 };
 
 /* Copies the arguments; NULL when out of memory. */

@@ -312,8 +312,9 @@ int main(int argc, char **argv)
 	if (!o.retry_failed && reads_stdin(&o) && isatty(STDIN_FILENO))
 		error("reading records from the terminal; end them with "
 		      "Ctrl-D (or give them with :::, -a FILE or a pipe)");
-	/* Before the template: --header names its columns. */
-	if (!o.retry_failed) {
+	/* Before the template: --header names its columns. --pipe reads
+	 * its input itself. */
+	if (!o.retry_failed && !o.pipe) {
 		rc = input_open(&in, &o, NULL, 0, err, sizeof(err));
 		if (rc)
 			die_usage("%s", *err ? err : strerror(-rc));
@@ -390,8 +391,18 @@ int main(int argc, char **argv)
 		die("cannot start the signal thread: %s", strerror(rc));
 	pthread_detach(sigthread);
 
-	failed = o.retry_failed ? feed_retry_failed(r)
-				: feed(r, in, o.shuf, t, tagt, o.jobs);
+	if (o.pipe) {
+		err[0] = '\0';
+		failed = 0;
+		rc = run_pipe(r, err, sizeof(err));
+		if (rc) {
+			error("%s", *err ? err : strerror(-rc));
+			failed = -1;
+		}
+	} else {
+		failed = o.retry_failed ? feed_retry_failed(r) :
+			 feed(r, in, o.shuf, t, tagt, o.jobs);
+	}
 	status = run_wait(r);
 	pthread_mutex_lock(&sc.mu);
 	sc.run = NULL;

@@ -66,7 +66,7 @@ X(MAX_ARGS, 'n', "max-args", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
 X(POSITIONAL, 'N', NULL, NO_ALIAS, ARG_COUNT, S_INPUT, "N",		\
   "N records per job, as {1}..{N}; -N0 inserts none")			\
 X(MAX_LINES, 'L', "max-lines", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
-  "as -n N (xargs' spelling)")						\
+  "as -n N (xargs); with --pipe: a record is N lines")		\
 X(LINES, 'l', NULL, NO_ALIAS, ARG_OPTIONAL, S_INPUT, "[N]",		\
   "as -n N; 1 when N is left out (xargs -l)")				\
 X(XARGS, 'm', "xargs", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
@@ -80,6 +80,25 @@ X(SHUF, 0, "shuf", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
   "run the jobs in a random order (reads all input)")			\
 X(EOF_STR, 'E', NULL, NO_ALIAS, ARG_STRING, S_INPUT, "STR",		\
   "a record equal to STR ends the input")				\
+X(PIPE, 0, "pipe", HIDDEN("spreadstdin"), ARG_NONE, S_INPUT, "",	\
+  "cut standard input into blocks, each one job's stdin")		\
+X(PIPE_PART, 0, "pipe-part", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
+  "--pipe over the seekable -a FILE, cut by seeking")			\
+X(BLOCK, 0, "block", HIDDEN("block-size"), ARG_STRING, S_INPUT, "SIZE",\
+  "blocks of about SIZE bytes (k/M/G; default 1M);\n"		\
+  "-N: N blocks per job slot (--pipe-part)")				\
+X(RECEND, 0, "recend", NO_ALIAS, ARG_STRING, S_INPUT, "STR",		\
+  "records end with STR (--pipe; default \\n)")			\
+X(RECSTART, 0, "recstart", NO_ALIAS, ARG_STRING, S_INPUT, "STR",	\
+  "records start with STR (--pipe)")					\
+X(REGEXP, 0, "regexp", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
+  "--recend and --recstart are regular expressions")			\
+X(ROUND_ROBIN, 0, "round-robin", NO_ALIAS, ARG_NONE, S_INPUT, "",	\
+  "start -j jobs once and give them blocks in turn")			\
+X(CAT, 0, "cat", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
+  "give each block as a temporary file, {} its name")			\
+X(FIFO, 0, "fifo", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
+  "give each block through a named pipe, {} its name")		\
 X(REPLSTR, 'I', NULL, NO_ALIAS, ARG_STRING, S_COMMAND, "STR",		\
   "use STR instead of {} for the record")				\
 X(REPLSTR_OPT, 'i', NULL, NO_ALIAS, ARG_OPTIONAL, S_COMMAND, "[STR]",	\
@@ -468,6 +487,53 @@ static void parse_rest(struct opts *o, int argc, char **argv)
 	}
 }
 
+/* --pipe and its options; --header means the block header there, an
+ * HTTP header with --download. */
+static void pipe_validate(struct opts *o)
+{
+	size_t i;
+
+	if (!o->pipe) {
+		if (o->block_size || o->block_per_slot || o->recend ||
+		    o->recstart || o->regexp || o->round_robin ||
+		    o->pipe_cat || o->pipe_fifo)
+			die_usage("--block, --recend, --recstart, --regexp, "
+				  "--round-robin, --cat and --fifo need "
+				  "--pipe or --pipe-part");
+		/* Without --pipe, -L N is xargs' -L: N records a job. */
+		if (o->max_lines)
+			o->max_args = o->max_lines;
+		return;
+	}
+	if (o->download)
+		die_usage("--pipe and --download do not go together");
+	if (!o->ncmd)
+		die_usage("--pipe needs a command to give the blocks to");
+	if (o->pipe_cat && o->pipe_fifo)
+		die_usage("--cat and --fifo do not go together");
+	if (o->block_per_slot && !o->pipe_part)
+		die_usage("--block -N (blocks per job slot) needs --pipe-part");
+	if (o->shuf)
+		die_usage("--shuf does not apply to --pipe blocks");
+	for (i = 0; i < o->nsrcs; i++) {
+		if (o->srcs[i].kind != SRC_FILE || o->nsrcs > 1)
+			die_usage("--pipe reads one input: standard input or "
+				  "-a FILE");
+		if (strcmp(o->srcs[i].path, "-"))
+			o->pipe_file = o->srcs[i].path;
+	}
+	if (o->pipe_part && !o->pipe_file)
+		die_usage("--pipe-part needs -a FILE");
+	if (!o->block_size && !o->block_per_slot) {
+		/* GNU parallel's defaults: 1 MiB; --pipe-part without
+		 * --block makes 10 blocks per job slot. */
+		if (o->pipe_part)
+			o->block_per_slot = o->round_robin ? 1 : 10;
+		else
+			o->block_size = 1024 * 1024;
+	}
+}
+
 /*
  * Every check that involves more than one option, and the fix-ups one
  * option makes to another, in one place; opts_parse() ends with it.
@@ -499,6 +565,7 @@ static void opts_validate(struct opts *o)
 			  "used with --download");
 	if (o->download && o->ncmd)
 		die_usage("--download takes no command: each record is a URL");
+	pipe_validate(o);
 	if (o->download && (o->xargs || o->max_args))
 		die_usage("--download runs one URL per job; -m, -X, -n and "
 			  "-N do not apply");
@@ -594,7 +661,9 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			o->positional = 1;
 			break;
 		case O_MAX_LINES:
-			o->max_args = optval_count(label, optarg, 1, INT_MAX);
+			/* -n N, or with --pipe the lines of a record: see
+			 * pipe_validate(). */
+			o->max_lines = optval_count(label, optarg, 1, INT_MAX);
 			break;
 		case O_LINES:
 			o->max_args = optarg ? optval_count(label, optarg, 1,
@@ -615,6 +684,45 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_EOF_STR:
 			o->eof_str = optarg;
+			break;
+		case O_PIPE:
+			o->pipe = 1;
+			break;
+		case O_PIPE_PART:
+			o->pipe = 1;
+			o->pipe_part = 1;
+			break;
+		case O_BLOCK:
+			if (optarg[0] == '-') {
+				o->block_per_slot = (unsigned long long)
+					optval_count(label, optarg + 1, 1,
+						     1000000);
+				o->block_size = 0;
+			} else {
+				o->block_size = optval_size(label, optarg);
+				o->block_per_slot = 0;
+				if (o->block_size <= 0)
+					die_usage("--block '%s': must be more "
+						  "than zero", optarg);
+			}
+			break;
+		case O_RECEND:
+			o->recend = optarg;
+			break;
+		case O_RECSTART:
+			o->recstart = optarg;
+			break;
+		case O_REGEXP:
+			o->regexp = 1;
+			break;
+		case O_ROUND_ROBIN:
+			o->round_robin = 1;
+			break;
+		case O_CAT:
+			o->pipe_cat = 1;
+			break;
+		case O_FIFO:
+			o->pipe_fifo = 1;
 			break;
 		case O_REPLSTR:
 			if (!*optarg)

@@ -100,6 +100,20 @@ struct opts {
 
 	const char *tmpdir;
 
+	/* --pipe (GNU parallel's spellings). */
+	int pipe;		/* --pipe or --pipe-part */
+	int pipe_part;		/* --pipe-part */
+	const char *pipe_file;	/* -a FILE, NULL for stdin */
+	long long block_size;	/* --block bytes, 0 with block_per_slot */
+	unsigned long long block_per_slot;	/* --block -N */
+	const char *recend;	/* --recend, NULL when not given */
+	const char *recstart;	/* --recstart */
+	int regexp;		/* --regexp */
+	long long max_lines;	/* -L */
+	int round_robin;	/* --round-robin */
+	int pipe_cat;		/* --cat */
+	int pipe_fifo;		/* --fifo */
+
 	/* Job control (GNU parallel's spellings). */
 	double timeout;		/* --timeout seconds, 0 = none */
 	struct termseq termseq;	/* --termseq */

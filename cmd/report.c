@@ -77,6 +77,7 @@ int report_joblog(int fd, const struct job *j)
 	e.seq = j->seq;
 	e.start = j->start;
 	e.runtime = j->runtime;
+	e.sent = j->sent;
 	e.received = cap_total(&j->out) + cap_total(&j->err) + j->streamed;
 	/* As GNU parallel: -1 for a job we killed on --timeout; a job that
 	 * died of a signal on its own has exit value 0 and the signal. */

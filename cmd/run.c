@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "bulk.h"
 #include "clock.h"
 #include "cmdline.h"
 #include "die.h"
@@ -87,6 +88,8 @@ struct run {
 	int table_fd;		/* -1 without --results NAME.tsv... */
 	struct progress *progress;
 	struct fetch *fetch;	/* --download: the run's transfers, or NULL */
+	struct bulk *bulk;	/* --pipe: blocks and feeders, or NULL */
+	char *pipe_seps;	/* --recend and --recstart, unescaped */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* stopping changed; for timed waits */
@@ -120,6 +123,8 @@ void run_stop(struct run *r, int cause, int sig)
 	if (sig)
 		launch_signal(r->launcher, sig);
 	pool_cancel(r->pool);
+	if (r->bulk)
+		bulk_cancel(r->bulk);
 	if (r->o->download)
 		fetch_stop(r->fetch);
 }
@@ -302,6 +307,10 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 {
 	const struct opts *o = r->o;
 	struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot };
+	struct tmpl_arg name_arg;
+	struct bulk_try bt;
+	const char *name = NULL;
+	int stdin_fd = -1, began = 0;
 	struct emit_ctx ec = { &r->emit, j };
 	struct launch_job lj;
 	struct launch_result res;
@@ -311,6 +320,26 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 			   r->want_cmdline;
 	int rc;
 
+	memset(&cmd, 0, sizeof(cmd));
+	if (r->bulk && !o->dry_run) {
+		/* The block goes in before the command is expanded: with
+		 * --cat and --fifo, {} is where it is. */
+		rc = bulk_begin(r->bulk, j->slot,
+				j->block.seq ? &j->block : NULL, &bt,
+				&stdin_fd, &name);
+		if (rc) {
+			job_fail(j, 126, "job %llu: cannot hand over its "
+				 "block: %s", j->seq, strerror(-rc));
+			goto out_nocmd;
+		}
+		began = 1;
+		if (name) {
+			name_arg.p = name;
+			name_arg.len = strlen(name);
+			tj.args = &name_arg;
+			tj.nargs = 1;
+		}
+	}
 	if (r->t)
 		rc = tmpl_expand(r->t, &tj, &cmd, want_display);
 	else
@@ -358,7 +387,7 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	lj.seq = j->seq;
 	lj.slot = j->slot;
 	lj.envp = s->envp;
-	lj.stdin_fd = -1;
+	lj.stdin_fd = stdin_fd;
 	lj.capture = r->emit.pol.sink != SINK_DIRECT;
 	lj.timeout = o->timeout;
 	lj.termseq = &o->termseq;
@@ -378,8 +407,17 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		job_fail(j, j->status, "job %llu (pid %d) timed out after %gs",
 			 j->seq, (int)res.pid, o->timeout);
 out:
-	emit_job_end(&r->emit, j);
 	tmpl_cmd_release(&cmd);
+out_nocmd:
+	if (began) {
+		/* A job that stopped reading its block is no error of
+		 * lanes: its exit status says how it went. */
+		rc = bulk_end(r->bulk, j->slot, &bt, &j->sent);
+		if (rc && !j->failed)
+			job_fail(j, 1, "job %llu: cannot feed its block: %s",
+				 j->seq, strerror(-rc));
+	}
+	emit_job_end(&r->emit, j);
 }
 
 /* MemAvailable from /proc/meminfo in bytes, or -1 if unknown. */
@@ -622,6 +660,10 @@ static void work(void *item, unsigned slot, void *ctx)
 		if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR))
 			run_stop(r, SIGPIPE, SIGTERM);
 	}
+	/* The block's memory goes back now, not when the job is printed,
+	 * so finished jobs waiting for -k hold none. */
+	if (r->bulk && j->block.seq)
+		bulk_put(r->bulk, &j->block);
 	if (r->results_fd >= 0 && j->ran) {
 		char err[512];
 
@@ -768,9 +810,74 @@ static void release(struct run *r)
 	free(r->slots);
 	free(r->env);
 	fetch_teardown(r->fetch);
+	bulk_free(r->bulk);
+	free(r->pipe_seps);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
+}
+
+/* --pipe: the block source and the feeders, from the options. */
+static int bulk_setup(struct run *r, char *err, size_t errlen)
+{
+	const struct opts *o = r->o;
+	struct bulk_opts bo;
+	size_t n;
+	int rc;
+
+	memset(&bo, 0, sizeof(bo));
+	if (o->regexp) {
+		bo.block.regexp = 1;
+		bo.block.recend = o->recend;
+		bo.block.recstart = o->recstart;
+		if (!o->recend && !o->recstart)
+			bo.block.recend = o->sep ? "\\n" : "\\0";
+		/* GNU parallel: --regexp --recend '' is any byte. */
+		if (o->recend && !*o->recend && !o->recstart)
+			bo.block.recend = "(.|\n)";
+	} else {
+		char *e = r->pipe_seps, *st;
+
+		/* -0 (or -d) makes the record end the separator, unless
+		 * --recend or --recstart says otherwise. */
+		if (!o->recend && !o->recstart) {
+			e[0] = o->sep;
+			bo.block.recend_len = 1;
+		} else if (o->recend) {
+			block_unescape(o->recend, e, &bo.block.recend_len);
+		}
+		st = e + bo.block.recend_len + 1;
+		if (o->recstart)
+			block_unescape(o->recstart, st,
+				       &bo.block.recstart_len);
+		bo.block.recend = e;
+		bo.block.recstart = st;
+	}
+	bo.block.size = o->block_size ? (size_t)o->block_size : 1024 * 1024;
+	bo.block.nrec = o->positional ? (unsigned long long)o->max_args : 0;
+	bo.block.lines = o->max_lines > 0 ? (unsigned long long)o->max_lines
+					  : 0;
+	if (o->header) {
+		const char *h = o->header;
+
+		n = strspn(h, "0123456789");
+		if (!strcmp(h, ":"))
+			bo.block.header_lines = 1;
+		else if (*h && !h[n])
+			bo.block.header_lines = strtoull(h, NULL, 10);
+		else
+			bo.block.header_re = h;
+	}
+	bo.part = o->pipe_part;
+	bo.file = o->pipe_file;
+	bo.per_slot = o->block_per_slot;
+	bo.mode = o->pipe_cat ? BULK_CAT : o->pipe_fifo ? BULK_FIFO :
+		  BULK_STDIN;
+	bo.round_robin = o->round_robin;
+	bo.jobs = o->jobs;
+	bo.tmpdir = o->tmpdir;
+	rc = bulk_new(&r->bulk, &bo, err, errlen);
+	return rc;
 }
 
 /* Open what --joblog, --resume* and --results need, before any job. */
@@ -889,6 +996,12 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	clock_cond_init(&r->cv);
 	r->slots = calloc(o->jobs + 1, sizeof(*r->slots));
 	rc = r->slots ? env_setup(r) : -ENOMEM;
+	if (!rc && o->pipe) {
+		r->pipe_seps = malloc((o->recend ? strlen(o->recend) : 1) +
+				      (o->recstart ? strlen(o->recstart) : 0) +
+				      2);
+		rc = r->pipe_seps ? bulk_setup(r, err, errlen) : -ENOMEM;
+	}
 	if (!rc)
 		rc = open_reports(r, err, errlen);
 	if (!rc)
@@ -1075,6 +1188,56 @@ int run_submit(struct run *r, unsigned long long seq,
 		return rc;
 	}
 	return submit_job(r, j);
+}
+
+/* A job for block b, or with b NULL a --round-robin job. */
+static int run_submit_block(struct run *r, struct block *b)
+{
+	struct job *j;
+	int rc;
+
+	j = job_new(b ? b->seq : 0, NULL, 0, r->o->tmpdir);
+	if (!j) {
+		if (b)
+			bulk_put(r->bulk, b);
+		return -ENOMEM;
+	}
+	if (b)
+		j->block = *b;
+	pthread_mutex_lock(&r->mu);
+	if (j->seq == 0)
+		j->seq = r->nsubmitted + 1;
+	if (j->seq > r->nsubmitted)
+		r->nsubmitted = j->seq;
+	j->turn = r->nturns++;
+	pthread_mutex_unlock(&r->mu);
+	rc = pool_submit(r->pool, j, NULL);
+	if (rc) {
+		if (b)
+			bulk_put(r->bulk, &j->block);
+		job_free(j);
+	}
+	return rc;
+}
+
+int run_pipe(struct run *r, char *err, size_t errlen)
+{
+	struct block b;
+	unsigned i, n = bulk_jobs(r->bulk);
+	int rc = 0;
+
+	/* --round-robin: -j jobs that take blocks from a queue. */
+	for (i = 0; i < n && !rc; i++)
+		rc = run_submit_block(r, NULL);
+	while (!rc && (rc = bulk_next(r->bulk, &b, err, errlen)) == 1)
+		rc = n ? bulk_push(r->bulk, &b) : run_submit_block(r, &b);
+	if (n)
+		bulk_input_done(r->bulk);
+	if (rc == -EPIPE || rc == -ECANCELED)
+		rc = 0;
+	if (rc == 0)
+		run_input_done(r);
+	return rc;
 }
 
 const struct joblog *run_resume_log(struct run *r)

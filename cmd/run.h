@@ -48,6 +48,14 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 int run_submit(struct run *r, unsigned long long seq,
 	       const struct tmpl_arg *args, size_t nargs);
 
+/*
+ * --pipe: in place of step 2, cut the input into blocks and submit a job
+ * for each (with --round-robin, -j jobs that take them in turn). Returns
+ * 0, or -errno with a message for the user in err (a read error; the jobs
+ * already submitted still run).
+ */
+int run_pipe(struct run *r, char *err, size_t errlen);
+
 /* The input is read to its end: the total number of jobs is now known. */
 void run_input_done(struct run *r);
 

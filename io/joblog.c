@@ -32,9 +32,10 @@ static const char header[] =
 
 /*
  * Every column before the command. Host ":" is this machine; Send is
- * always 0. A macro, not a variable, so the compiler checks the format.
+ * the bytes given to the job on its standard input (--pipe), else 0. A
+ * macro, not a variable, so the compiler checks the format.
  */
-#define FIELDS "%llu\t%s\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t"
+#define FIELDS "%llu\t%s\t%.3f\t%10.3f\t%llu\t%llu\t%d\t%d\t"
 
 /* A host name as one field: ":" for none, or for one that a TAB or a
  * newline would break (node names have neither). */
@@ -55,8 +56,8 @@ int joblog_format(struct buf *b, const struct joblog_entry *e)
 	int len, rc;
 
 	len = snprintf(NULL, 0, FIELDS, e->seq, host_field(e->host),
-		       e->start, e->runtime, e->received, e->exitval,
-		       e->signal);
+		       e->start, e->runtime, e->sent, e->received,
+		       e->exitval, e->signal);
 	if (len < 0)
 		return -EINVAL;
 	/* Each command byte becomes at most two; one more for "\n". */
@@ -68,7 +69,8 @@ int joblog_format(struct buf *b, const struct joblog_entry *e)
 		return rc;
 	p = b->p + b->len;
 	snprintf(p, (size_t)len + 1, FIELDS, e->seq, host_field(e->host),
-		 e->start, e->runtime, e->received, e->exitval, e->signal);
+		 e->start, e->runtime, e->sent, e->received, e->exitval,
+		 e->signal);
 	p += len;
 	for (i = 0; i < e->cmdlen; i++) {
 		char c = e->cmd[i];
@@ -228,8 +230,10 @@ static int parse_line(char *line, char *end, struct joblog_entry *e)
 		return -1;
 	e->start = start;
 	e->runtime = runtime;
+	e->sent = send;
 	e->cmd = f[8];
 	e->cmdlen = unescape(f[8], (size_t)(end - f[8]));
+	e->host = NULL;
 	return 0;
 }
 

@@ -39,6 +39,7 @@ struct joblog_entry {
 	size_t cmdlen;
 	const char *host;	/* where it ran; NULL or "" for this machine
 				 * (written ":"); not kept when loaded */
+	unsigned long long sent;	/* bytes fed to its stdin (--pipe) */
 };
 
 /* Append the header line, with its newline. */

@@ -24,7 +24,7 @@ static const char *fmt(unsigned long long seq, double start, double rt,
 		       const char *cmd)
 {
 	static struct buf b = BUF_INIT;
-	struct joblog_entry e;
+	struct joblog_entry e = { 0 };
 
 	e.seq = seq;
 	e.start = start;
@@ -91,7 +91,7 @@ static void test_format(void)
 	/* Appending keeps what was there. */
 	buf_addstr(&b, "before\n");
 	{
-		struct joblog_entry e = { 7, 0, 0, 0, 0, 0, "z", 1, NULL };
+		struct joblog_entry e = { 7, 0, 0, 0, 0, 0, "z", 1, NULL, 0 };
 
 		CHECK(joblog_format(&b, &e) == 0, "format appends");
 	}
@@ -118,7 +118,7 @@ static void test_round_trip(void)
 		struct joblog_entry w = {
 			i + 1, 1700000000.125 + (double)i, 0.5 * (double)i,
 			i * 10, (int)i - 1, (int)i % 3, cmds[i],
-			strlen(cmds[i]), NULL,
+			strlen(cmds[i]), NULL, 0,
 		};
 
 		joblog_format(&b, &w);

@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+# --pipe and --pipe-part: blocks of standard input or of a file, each the
+# standard input of one job. Every test checks every byte: with -k, the
+# jobs' outputs put together are the input (or what the test built).
+
+load helpers/common
+
+# lines N MAXLEN: N lines of random length, letters only.
+lines() {
+	python3 - "$1" "$2" <<'EOF'
+import random, sys
+random.seed(int(sys.argv[1]) * 7 + int(sys.argv[2]))
+out = []
+for i in range(int(sys.argv[1])):
+    n = random.randrange(int(sys.argv[2]))
+    out.append("%d:" % i + "".join(random.choice("abcxyz ") for _ in range(n)))
+sys.stdout.write("\n".join(out) + "\n")
+EOF
+}
+
+# pipe_cat ARGS...: lanes --pipe -k ARGS... cat, from in.txt through a
+# pipe and from the file, into out.pipe and out.file.
+pipe_cat() {
+	run --separate-stderr bash -c 'cat in.txt | "$LANES" --pipe -k "$@" \
+		cat >out.pipe' _ "$@"
+	assert_success
+	assert_no_stderr
+	run --separate-stderr bash -c '"$LANES" --pipe -k "$@" cat <in.txt \
+		>out.file' _ "$@"
+	assert_success
+	assert_no_stderr
+	cmp in.txt out.pipe
+	cmp in.txt out.file
+}
+
+@test "--pipe -k cat: random lines, every byte, small and large blocks" {
+	lines 20000 120 >in.txt
+	pipe_cat --block 1k -j3
+	pipe_cat --block 100k
+	pipe_cat
+}
+
+@test "--pipe: records longer than the block, no final newline" {
+	lines 300 5000 | head -c -1 >in.txt
+	pipe_cat --block 100 -j2
+}
+
+@test "--pipe: empty input runs no job" {
+	: >in.txt
+	run --separate-stderr "$LANES" --pipe --joblog log echo x <in.txt
+	assert_success
+	assert_output ''
+	assert_no_stderr
+	[ "$(wc -l <log)" -eq 1 ]
+}
+
+@test "--pipe -0: NUL-terminated records stay whole" {
+	python3 -c 'import sys
+sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
+	pipe_cat -0 --block 1000
+	run --separate-stderr "$LANES" --pipe -0 -k --block 6 \
+		'printf "[%s]" "$(tr "\0" "|")"' < <(printf 'ab\0cd\0ef\0')
+	assert_success
+	assert_output '[ab|cd|][ef|]'
+}
+
+@test "--recend/--recstart: blocks split between a pair, plain and --regexp" {
+	printf '<r>a\n</r>\n<r>b</r>\n<r>c\n</r>\n' >in.txt
+	run --separate-stderr "$LANES" --pipe -k --block 1 \
+		--recend '</r>\n' --recstart '<r>' 'echo "[$(cat)]"' <in.txt
+	assert_success
+	assert_output $'[<r>a\n</r>]\n[<r>b</r>]\n[<r>c\n</r>]'
+	printf '>s1\nACGT\n>s2\nGG\n>s3\nT\n' >fa.txt
+	run --separate-stderr "$LANES" --pipe -k --regexp --recstart '^>' \
+		-N 1 'echo "[$(cat)]"' <fa.txt
+	assert_success
+	assert_output $'[>s1\nACGT]\n[>s2\nGG]\n[>s3\nT]'
+	pipe_cat --recend '</r>\n' --recstart '<r>' --block 3
+}
+
+@test "-N and -L: records per block and lines per record" {
+	seq 7 >in.txt
+	run --separate-stderr "$LANES" --pipe -k -N 3 'echo "[$(cat)]"' <in.txt
+	assert_success
+	assert_output $'[1\n2\n3]\n[4\n5\n6]\n[7]'
+	run --separate-stderr "$LANES" --pipe -k -L 2 --block 5 \
+		'echo "[$(cat)]"' <in.txt
+	assert_success
+	assert_output $'[1\n2]\n[3\n4]\n[5\n6]\n[7]'
+	lines 5000 50 >in.txt
+	pipe_cat -N 13
+	pipe_cat -L 4 --block 2k
+}
+
+@test "--header: N lines, or a regex, atop every block" {
+	printf 'h1\nh2\n1\n2\n3\n' >in.txt
+	run --separate-stderr "$LANES" --pipe -k -N 2 --header 2 \
+		'echo "[$(cat)]"' <in.txt
+	assert_success
+	assert_output $'[h1\nh2\n1\n2]\n[h1\nh2\n3]'
+	run --separate-stderr "$LANES" --pipe -k -N 2 --header 'h[0-9]\nh2\n' \
+		'echo "[$(cat)]"' <in.txt
+	assert_success
+	assert_output $'[h1\nh2\n1\n2]\n[h1\nh2\n3]'
+	run --separate-stderr "$LANES" --pipe-part -a in.txt -k --block 2 \
+		--header : 'echo "[$(cat)]"'
+	assert_success
+	assert_output $'[h1\nh2]\n[h1\n1\n2]\n[h1\n3]'
+}
+
+@test "--pipe-part -a FILE: every byte, --block -N blocks per slot" {
+	lines 20000 100 >in.txt
+	run --separate-stderr bash -c '"$LANES" --pipe-part -a in.txt -k \
+		--block 10k cat >out'
+	assert_success
+	cmp in.txt out
+	run --separate-stderr "$LANES" --pipe-part -a in.txt -j2 --block -3 \
+		--joblog log -k wc -l
+	assert_success
+	[ "$(awk '{ s += $1 } END { print s }' <<<"$output")" -eq 20000 ]
+	[ "$(($(wc -l <log) - 1))" -eq 6 ]
+	# Send adds up to the file.
+	[ "$(awk 'NR > 1 { s += $5 } END { print s }' log)" -eq \
+		"$(stat -c %s in.txt)" ]
+}
+
+@test "--pipe-part: a file that cannot seek is an error, 255" {
+	run --separate-stderr "$LANES" --pipe-part -a <(echo x) cat
+	assert_failure 255
+	assert_output ''
+	assert_stderr --partial "--pipe-part needs a seekable file"
+	seq 3 >in.txt
+	run --separate-stderr "$LANES" --pipe-part cat <in.txt
+	assert_failure 255
+	assert_stderr --partial "--pipe-part needs -a FILE"
+}
+
+@test "a job that reads one line (head -n1) succeeds; the rest go on" {
+	seq 100000 >in.txt
+	run --separate-stderr "$LANES" --pipe -k --block 100k head -n1 <in.txt
+	assert_success
+	assert_no_stderr
+	[ "${lines[0]}" = 1 ]
+	[ "${#lines[@]}" -ge 5 ]
+	run --separate-stderr bash -c 'cat in.txt | "$LANES" --pipe -k \
+		--block 100k head -n1'
+	assert_success
+	[ "${#lines[@]}" -ge 5 ]
+}
+
+@test "a job that fails counts as failed; its block is not given again" {
+	seq 1000 >in.txt
+	run --separate-stderr "$LANES" --pipe -k -N 100 --joblog log \
+		'cat >/dev/null; exit 3' <in.txt
+	assert_failure 10
+	[ "$(awk 'NR > 1 && $7 == 3' log | wc -l)" -eq 10 ]
+}
+
+@test "--retries: a retried job gets the same block again" {
+	seq 10 >in.txt
+	run --separate-stderr "$LANES" --pipe -k -N 5 --retries 2 \
+		'f=$LANES_SEQ.try; if [ -e $f ]; then cat; else touch $f; cat >/dev/null; exit 1; fi' \
+		<in.txt
+	assert_success
+	assert_output "$(seq 10)"
+}
+
+@test "--cat and --fifo: {} names the block" {
+	lines 3000 80 >in.txt
+	run --separate-stderr bash -c '"$LANES" --pipe -k --block 10k --cat \
+		cat {} <in.txt >out.cat'
+	assert_success
+	cmp in.txt out.cat
+	run --separate-stderr bash -c '"$LANES" --pipe -k --block 10k --fifo \
+		cat {} <in.txt >out.fifo'
+	assert_success
+	cmp in.txt out.fifo
+	# A job that never opens its fifo is not waited for; none is left.
+	mkdir tmp
+	run --separate-stderr "$LANES" --pipe --block 10k --fifo --tmpdir tmp \
+		true <in.txt
+	assert_success
+	[ -z "$(ls tmp)" ]
+}
+
+@test "--round-robin: -j jobs only, every line once" {
+	lines 20000 60 >in.txt
+	run --separate-stderr "$LANES" --pipe --round-robin -j2 --block 1k \
+		--joblog log wc -l <in.txt
+	assert_success
+	[ "$(awk '{ s += $1 } END { print s }' <<<"$output")" -eq 20000 ]
+	[ "$(($(wc -l <log) - 1))" -eq 2 ]
+	run --separate-stderr bash -c '"$LANES" --pipe --round-robin -j2 \
+		--block 1k cat <in.txt >out'
+	assert_success
+	[ "$(sort out | md5sum)" = "$(sort in.txt | md5sum)" ]
+}
+
+@test "--pipe options without --pipe, and --pipe without a command" {
+	run --separate-stderr "$LANES" --block 1M echo ::: a
+	assert_failure 255
+	assert_stderr --partial "need --pipe"
+	run --separate-stderr "$LANES" --pipe </dev/null
+	assert_failure 255
+	assert_stderr --partial "--pipe needs a command"
+}
+
+# bats test_tags=slow
+@test "Ctrl-C in the middle: what was done is the input's start, once" {
+	seq 300000 >in.txt
+	"$LANES" --pipe -k -j2 --block 20k --joblog log 'sleep 0.3; cat' \
+		<in.txt >out 2>err 3>&- &
+	pid=$!
+	sleep 1.5
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 130 ]
+	# The output is a prefix of the input: no block twice, none missing
+	# before the last one printed; and the logged jobs' blocks are in it.
+	size=$(stat -c %s out)
+	[ "$size" -gt 0 ]
+	cmp out <(head -c "$size" in.txt)
+	sent=$(awk 'NR > 1 { s += $5 } END { print s + 0 }' log)
+	[ "$sent" -gt 0 ]
+	[ "$sent" -le "$size" ]
+	[ "$size" -lt "$(stat -c %s in.txt)" ]
+}
