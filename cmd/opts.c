@@ -153,6 +153,29 @@ X(RESUME_ANYWAY, 0, "resume-anyway", NO_ALIAS, ARG_NONE, S_EXECUTION,	\
   "differ from the input's")						\
 X(RETRY_FAILED, 0, "retry-failed", NO_ALIAS, ARG_NONE, S_EXECUTION,	\
   "", "run again the jobs the --joblog shows as failed")		\
+X(SSHLOGIN, 'S', "sshlogin", NO_ALIAS, ARG_STRING, S_REMOTE, "LIST",	\
+  "run jobs on these hosts: [N/][user@]host[:port],\n"			\
+  "comma-separated, ':' for this machine; N/ is the\n"		\
+  "host's job slots (default: -j of its cores)")			\
+X(SSHLOGINFILE, 0, "sshloginfile", SHOWN("slf"), ARG_STRING, S_REMOTE,	\
+  "FILE", "read logins from FILE, one a line")				\
+X(SSH, 0, "ssh", NO_ALIAS, ARG_STRING, S_REMOTE, "CMD",			\
+  "run CMD instead of ssh (e.g. 'ssh -F cfg')")				\
+X(TRANSFERFILE, 0, "transferfile", SHOWN("tf"), ARG_STRING, S_REMOTE,	\
+  "FILE", "copy FILE ({} allowed) to the host first")			\
+X(RETURN, 0, "return", NO_ALIAS, ARG_STRING, S_REMOTE, "FILE",		\
+  "copy FILE back from the host afterwards")				\
+X(CLEANUP, 0, "cleanup", NO_ALIAS, ARG_NONE, S_REMOTE, "",		\
+  "remove transferred and returned files remotely")			\
+X(TRC, 0, "trc", NO_ALIAS, ARG_STRING, S_REMOTE, "FILE",		\
+  "--tf {} --return FILE --cleanup")					\
+X(BASEFILE, 0, "basefile", SHOWN("bf"), ARG_STRING, S_REMOTE, "FILE",	\
+  "copy FILE to each host before its first job")			\
+X(WORKDIR, 0, "workdir", SHOWN("wd"), ARG_STRING, S_REMOTE, "DIR",	\
+  "run remote jobs in DIR ('...': a fresh one per\n"			\
+  "job; '.': the same as here, relative to home)")			\
+X(FILTER_HOSTS, 0, "filter-hosts", NO_ALIAS, ARG_NONE, S_REMOTE, "",	\
+  "leave out hosts that cannot be reached")				\
 X(KEEP_ORDER, 'k', "keep-order", NO_ALIAS, ARG_NONE, S_OUTPUT, "",	\
   "print output in input order, not completion order")			\
 X(GROUP, 0, "group", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
@@ -236,6 +259,7 @@ enum section {
 	S_INPUT,
 	S_COMMAND,
 	S_EXECUTION,
+	S_REMOTE,
 	S_OUTPUT,
 	S_DOWNLOADS,
 	S_INFO,
@@ -248,6 +272,7 @@ static const struct {
 	[S_INPUT] = { "Input:", NULL },
 	[S_COMMAND] = { "Command:", NULL },
 	[S_EXECUTION] = { "Execution:", NULL },
+	[S_REMOTE] = { "Remote hosts (over OpenSSH):", NULL },
 	[S_OUTPUT] = { "Output:", NULL },
 	[S_DOWNLOADS] = {
 		"Downloads (--download DIR: each record is URL [TAB NAME] "
@@ -422,6 +447,17 @@ static void opt_label(const struct optdef *d, char *buf, size_t len)
 		snprintf(buf, len, "-%c", d->letter);
 	else
 		snprintf(buf, len, "--%s", d->name);
+}
+
+/* Append a borrowed word to a repeatable option's list. */
+static void add_word(char ***v, size_t *n, char *w)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		die("out of memory");
+	nv[(*n)++] = w;
+	*v = nv;
 }
 
 static void add_src(struct opts *o, enum src_kind kind, const char *path,
@@ -811,6 +847,40 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case O_RETRY_FAILED:
 			o->retry_failed = 1;
 			break;
+		case O_SSHLOGIN:
+			add_word(&o->sshlogins, &o->nsshlogins, optarg);
+			break;
+		case O_SSHLOGINFILE:
+			add_word(&o->slfs, &o->nslfs, optarg);
+			break;
+		case O_SSH:
+			o->ssh = optarg;
+			break;
+		case O_TRANSFERFILE:
+			add_word(&o->transferfiles, &o->ntransferfiles,
+				 optarg);
+			break;
+		case O_RETURN:
+			add_word(&o->returns, &o->nreturns, optarg);
+			break;
+		case O_CLEANUP:
+			o->cleanup = 1;
+			break;
+		case O_TRC:
+			add_word(&o->transferfiles, &o->ntransferfiles,
+				 (char *)"{}");
+			add_word(&o->returns, &o->nreturns, optarg);
+			o->cleanup = 1;
+			break;
+		case O_BASEFILE:
+			add_word(&o->basefiles, &o->nbasefiles, optarg);
+			break;
+		case O_WORKDIR:
+			o->workdir = optarg;
+			break;
+		case O_FILTER_HOSTS:
+			o->filter_hosts = 1;
+			break;
 		case O_KEEP_ORDER:
 			o->keep_order = 1;
 			break;
@@ -911,6 +981,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		}
 	}
 	o->jobs = jobs ? optval_jobs(jobs) : optval_jobs("100%");
+	o->jobs_arg = jobs;
 	/* With --slurm, -j counts per node; without it each node runs as
 	 * many jobs as Slurm gave it CPUs. */
 	if (o->slurm && jobs)
@@ -931,6 +1002,11 @@ void opts_release(struct opts *o)
 {
 	free(o->tagstring_buf);
 	o->tagstring_buf = NULL;
+	free(o->sshlogins);
+	free(o->slfs);
+	free(o->transferfiles);
+	free(o->returns);
+	free(o->basefiles);
 	free(o->headers);
 	o->headers = NULL;
 	free(o->srcs);

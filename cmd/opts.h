@@ -157,6 +157,23 @@ struct opts {
 	const char *cacert;	/* --cacert FILE */
 	const char *checksum_file; /* --checksum-file FILE (sha256sum) */
 
+	/* Remote hosts over OpenSSH (GNU parallel's spellings). */
+	char **sshlogins;	/* -S/--sshlogin, repeatable, borrowed */
+	size_t nsshlogins;
+	char **slfs;		/* --sshloginfile/--slf, repeatable */
+	size_t nslfs;
+	const char *ssh;	/* --ssh CMD */
+	const char *jobs_arg;	/* -j as given: with -S it is per host */
+	char **transferfiles;	/* --transferfile/--tf, repeatable */
+	size_t ntransferfiles;
+	char **returns;		/* --return, repeatable */
+	size_t nreturns;
+	int cleanup;		/* --cleanup */
+	char **basefiles;	/* --basefile/--bf, repeatable */
+	size_t nbasefiles;
+	const char *workdir;	/* --workdir/--wd */
+	int filter_hosts;	/* --filter-hosts */
+
 	char **cmd;		/* template words, borrowed from argv */
 	size_t ncmd;
 	struct src_spec *srcs;	/* in the order given, -a first */

@@ -156,8 +156,16 @@ int report_json(int fd, struct job *j)
 		if (!rc)
 			rc = json_str(&b, j->args[i].p, j->args[i].len);
 	}
+	if (!rc)
+		rc = buf_addch(&b, ']');
+	/* A remote job says where it ran; a local one has no host. */
+	if (!rc && j->host[0]) {
+		rc = buf_addstr(&b, ",\"host\":");
+		if (!rc)
+			rc = json_str(&b, j->host, strlen(j->host));
+	}
 	if (!rc) {
-		snprintf(num, sizeof(num), "],\"exit\":%d,\"signal\":%d,"
+		snprintf(num, sizeof(num), ",\"exit\":%d,\"signal\":%d,"
 			 "\"timed_out\":%s,\"start\":%.3f,\"runtime\":%.3f,"
 			 "\"stdout\":",
 			 j->timed_out ? -1 : j->sig ? 0 : j->status, j->sig,

@@ -50,6 +50,8 @@
 #include "launch.h"
 #include "pool.h"
 #include "progress.h"
+#include "quote.h"
+#include "remote.h"
 #include "report.h"
 
 /* Per-slot state, touched only by the worker that owns the slot. */
@@ -62,6 +64,10 @@ struct slot {
 
 struct run {
 	const struct opts *o;
+	struct opts ropts;	/* with -S: the options, -j the sum of the
+				 * hosts' slots */
+	struct remote *remote;	/* -S/--slf, else NULL */
+	struct remote_names tf, ret;	/* --transferfile, --return */
 	const struct tmpl *t;
 	struct pool *pool;
 	struct emitter emit;
@@ -222,6 +228,25 @@ static int slot_env(struct run *r, struct slot *s, unsigned slot,
 	return 0;
 }
 
+/* The remote shell gets one command line: a direct command's words are
+ * quoted back into one. */
+static int remote_cmdline(const struct tmpl_cmd *cmd, struct buf *line)
+{
+	size_t i;
+	int rc = 0;
+
+	if (!cmd->direct)
+		return buf_add(line, buf_str(&cmd->shell), cmd->shell.len);
+	for (i = 0; i < cmd->argc && !rc; i++) {
+		if (i)
+			rc = buf_addch(line, ' ');
+		if (!rc)
+			rc = quote_shell(line, cmd->argv[i],
+					 strlen(cmd->argv[i]));
+	}
+	return rc;
+}
+
 /* Why a launcher could not start a job, as a shell would say it. */
 static void start_failed(struct job *j, int rc, const char *prog,
 			 const struct launch_result *res)
@@ -315,6 +340,8 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	struct launch_job lj;
 	struct launch_result res;
 	struct tmpl_cmd cmd;
+	struct buf remote_line = BUF_INIT;
+	size_t hostfails;
 	char *shargv[4];
 	int want_display = o->verbose || o->dry_run || o->trace ||
 			   r->want_cmdline;
@@ -393,8 +420,31 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	lj.termseq = &o->termseq;
 	lj.sink = emit_sink;
 	lj.ctx = &ec;
+	if (r->remote) {
+		rc = remote_cmdline(&cmd, &remote_line);
+		if (rc) {
+			job_fail(j, 126, "job %llu: %s", j->seq,
+				 strerror(-rc));
+			goto out;
+		}
+		lj.cmdline = buf_str(&remote_line);
+	}
 	j->ran = 1;
-	rc = launch(r, &lj, &res);
+	for (hostfails = 0;; hostfails++) {
+		rc = launch(r, &lj, &res);
+		/* A host that failed under the job: say so once, drop what
+		 * the job printed there and run it on another host; at most
+		 * once per host, so a run whose hosts all die still ends.
+		 * (A Slurm node's failure is the run's retry loop's.) */
+		if (!res.host_failed || !r->remote)
+			break;
+		if (res.msg[0])
+			error("%s", res.msg);
+		if (hostfails >= remote_nhosts(r->remote) || stopping(r))
+			break;
+		emit_job_end(&r->emit, j);
+		job_reset(j);
+	}
 	snprintf(j->host, sizeof(j->host), "%s", res.host ? res.host : "");
 	if (rc) {
 		/* A job whose node failed under it did run: log it. */
@@ -403,11 +453,17 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		goto out;
 	}
 	job_ended(j, &res);
+	/* The job ran, but a launcher step around it failed (a remote
+	 * --return): the job counts as failed, with the reason. */
+	if (res.msg[0] && !res.timed_out)
+		job_fail(j, j->status ? j->status : 1, "job %llu: %s", j->seq,
+			 res.msg);
 	if (res.timed_out)
 		job_fail(j, j->status, "job %llu (pid %d) timed out after %gs",
 			 j->seq, (int)res.pid, o->timeout);
 out:
 	tmpl_cmd_release(&cmd);
+	buf_release(&remote_line);
 out_nocmd:
 	if (began) {
 		/* A job that stopped reading its block is no error of
@@ -739,6 +795,10 @@ static void drained(void *ctx)
 	pool_shutdown(r->pool);
 	if (r->progress)
 		progress_stop(r->progress);
+	/* Every job is over: close the ssh masters and remove their socket
+	 * directory rather than leave them to die with us. */
+	if (r->remote)
+		remote_shutdown(r->remote);
 	exit(exit_status(r));
 }
 
@@ -806,7 +866,12 @@ static void release(struct run *r)
 		job_free(r->held[i]);
 	free(r->held);
 	emit_release(&r->emit);
-	launch_free(r->launcher);
+	if (r->remote)
+		remote_free(r->remote);	/* and its launcher */
+	else
+		launch_free(r->launcher);
+	remote_names_release(&r->tf);
+	remote_names_release(&r->ret);
 	free(r->slots);
 	free(r->env);
 	fetch_teardown(r->fetch);
@@ -958,6 +1023,69 @@ static int start_progress(struct run *r)
 	return progress_start(&r->progress, st, STDERR_FILENO, counts, r);
 }
 
+/* --transferfile and --return names of the job the launcher runs. */
+static int remote_files(void *arg, const struct launch_job *lj,
+			struct buf *send, struct buf *ret)
+{
+	struct run *r = arg;
+	const struct emit_ctx *ec = lj->ctx;
+	struct tmpl_job tj = { ec->j->args, ec->j->nargs, ec->j->seq,
+			       ec->j->slot };
+	int rc = remote_names_expand(&r->tf, &tj, send);
+
+	return rc ? rc : remote_names_expand(&r->ret, &tj, ret);
+}
+
+static void remote_warn(void *arg, const char *msg)
+{
+	(void)arg;
+	error("%s", msg);
+}
+
+/* -S/--slf: the hosts and their launcher; -j becomes the sum of their
+ * slots, in a copy of the options the run and the emitter read. */
+static int start_remote(struct run *r, char *err, size_t errlen)
+{
+	const struct opts *o = r->o;
+	struct remote_opts ro;
+	int rc;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.logins = (const char *const *)o->sshlogins;
+	ro.nlogins = o->nsshlogins;
+	ro.slfs = (const char *const *)o->slfs;
+	ro.nslfs = o->nslfs;
+	ro.ssh = o->ssh;
+	ro.jobs = o->jobs_arg;
+	ro.filter_hosts = o->filter_hosts;
+	ro.files.workdir = o->workdir;
+	ro.files.cleanup = o->cleanup;
+	ro.files.basefiles = (const char *const *)o->basefiles;
+	ro.files.nbasefiles = o->nbasefiles;
+	ro.warn = remote_warn;
+	rc = remote_names_parse(&r->tf,
+				(const char *const *)o->transferfiles,
+				o->ntransferfiles, o->replstr, err, errlen);
+	if (!rc)
+		rc = remote_names_parse(&r->ret,
+					(const char *const *)o->returns,
+					o->nreturns, o->replstr, err, errlen);
+	if (rc)
+		return rc;
+	if (o->ntransferfiles || o->nreturns) {
+		ro.files.files = remote_files;
+		ro.files.arg = r;
+	}
+	rc = remote_new(&r->remote, &ro, err, errlen);
+	if (rc)
+		return rc;
+	r->launcher = remote_launcher(r->remote);
+	r->ropts = *o;
+	r->ropts.jobs = r->launcher->nslots;
+	r->o = &r->ropts;
+	return 0;
+}
+
 int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	    const struct tmpl *tagstring, struct launcher *launcher,
 	    char *err, size_t errlen)
@@ -994,6 +1122,13 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	}
 	pthread_mutex_init(&r->mu, NULL);
 	clock_cond_init(&r->cv);
+	if (o->nsshlogins || o->nslfs) {
+		rc = start_remote(r, err, errlen);
+		if (rc)
+			goto fail;
+		o = r->o;
+	}
+	r->cap = o->jobs;	/* with -S, the hosts' slots */
 	r->slots = calloc(o->jobs + 1, sizeof(*r->slots));
 	rc = r->slots ? env_setup(r) : -ENOMEM;
 	if (!rc && o->pipe) {

@@ -1,0 +1,267 @@
+# Remote execution over OpenSSH, against real sshd servers on loopback
+# (tests/helpers/ssh.bash): h1..h3 with keys, h4 that takes passwords
+# only, h6 with sshd's default MaxSessions/MaxStartups, and nothing on
+# 127.0.0.5 (h5) so that a connection is refused. Needs root.
+
+load helpers/common
+
+setup_file() {
+	[[ $(id -u) == 0 ]] || return 0
+	load helpers/ssh
+	ssh_hosts_start "$BATS_FILE_TMPDIR/ssh" 3
+	ssh_host_add "$SSH_DIR" 4 password
+	ssh_host_add "$SSH_DIR" 6 default
+	printf 'Host h5\n HostName 127.0.0.5\n' >>"$SSH_CONFIG"
+}
+
+teardown_file() {
+	load helpers/ssh
+	ssh_hosts_stop "$BATS_FILE_TMPDIR/ssh"
+}
+
+setup() {
+	[[ $(id -u) == 0 ]] || skip "sshd test hosts need root"
+	T=$BATS_TEST_TMPDIR
+	cd "$T" || return 1
+	load helpers/ssh
+	export SSH_DIR=$BATS_FILE_TMPDIR/ssh
+	export SSH_CONFIG=$SSH_DIR/ssh_config
+}
+
+@test "ssh harness: each host has its own name, HOME and TEST_HOST" {
+	run --separate-stderr ssh -F "$SSH_CONFIG" h2 \
+	    'hostname; echo "$TEST_HOST"; echo "$HOME"; ls -A "$HOME"'
+	assert_success
+	assert_output $'h2\nh2\n/root'
+	assert_no_stderr
+	run --separate-stderr ssh -F "$SSH_CONFIG" h3 hostname
+	assert_output h3
+}
+
+@test "ssh harness: a password-only host fails at once in BatchMode" {
+	run --separate-stderr ssh -F "$SSH_CONFIG" h4 true
+	assert_failure 255
+	assert_stderr_line --partial 'Permission denied'
+}
+
+@test "ssh harness: the process list of one host shows its sessions only" {
+	ssh -F "$SSH_CONFIG" h2 'exec sleep 4242' </dev/null 3>&- &
+	local pid=$! i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(ssh_host_ps "$SSH_DIR" 2) == *'sleep 4242'* ]] && break
+		sleep 0.05
+	done
+	run ssh_host_ps "$SSH_DIR" 2
+	assert_output --partial 'sleep 4242'
+	run ssh_host_ps "$SSH_DIR" 1
+	refute_output --partial 'sleep 4242'
+	kill "$pid"
+	wait "$pid" || true
+}
+
+# bats test_tags=slow
+@test "ssh launcher: hosts, statuses, signals, files, failures (C driver)" {
+	local driver=${SSHLIVE:-$REPO/build/tests/unit/sshlive_test}
+	[[ -x $driver ]] || fail "no $driver: run make units first"
+	SSH_HELPERS=$REPO/tests/helpers/ssh.bash run --separate-stderr \
+	    "$driver"
+	printf '%s\n' "$output"
+	# The driver stops h3 to see a host fail: bring it back for later
+	# tests.
+	ssh_host_add "$SSH_DIR" 3
+	assert_success
+	refute_line --partial 'not ok'
+	assert_line --regexp '^1\.\.[0-9]+$'
+	refute_line --partial 'SKIP'
+}
+
+# --- lanes -S, end to end ------------------------------------------------
+
+# Wait up to 5 s until host I's sessions show no process matching PAT.
+no_remote_process() {
+	local i=$1 pat=$2 n
+	for ((n = 0; n < 100; n++)); do
+		[[ $(ssh_host_ps "$SSH_DIR" "$i") != *"$pat"* ]] && return 0
+		sleep 0.05
+	done
+	ssh_host_ps "$SSH_DIR" "$i" | fail "left on h$i: $pat"
+}
+
+@test "-S: jobs spread over three hosts, each on the host it says" {
+	# Each job waits until three have started (in a directory all the
+	# hosts share, as they run on this machine): with one slot per host
+	# that can only end if the three run on three hosts.
+	mkdir started
+	run --separate-stderr timeout 30 "$LANES" -S h1,h2,h3 \
+	    --ssh "ssh -F $SSH_CONFIG" -j 1 --joblog jl \
+	    "touch $T/started/{}; until [ \$(ls $T/started | wc -l) -ge 3 ];
+	     do sleep 0.05; done; hostname" ::: 1 2 3
+	assert_success
+	assert_no_stderr
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" 'h1 h2 h3 '
+	# The job log's Host column is the host the job printed.
+	run awk -F'\t' 'NR > 1 { print $2 }' jl
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" 'h1 h2 h3 '
+}
+
+# bats test_tags=slow
+@test "-S N/host: a host never runs more than N jobs at once" {
+	run --separate-stderr "$LANES" -S 2/h1 --ssh "ssh -F $SSH_CONFIG" \
+	    'mkdir -p run; touch run/{}; echo $(ls run | wc -l); sleep 0.3; rm run/{}' \
+	    ::: 1 2 3 4 5 6
+	assert_success
+	refute_line 3
+	assert_line 2
+	assert_equal "${#lines[@]}" 6
+}
+
+@test "-S: hostile records are one literal argument on the remote host" {
+	run --separate-stderr "$LANES" -k -S h2 --ssh "ssh -F $SSH_CONFIG" \
+	    "printf '[%s]\\n'" ::: 'a b; touch pwned' '$(id)' "it's" '`id`'
+	assert_success
+	assert_output $'[a b; touch pwned]\n[$(id)]\n[it\'s]\n[`id`]'
+	[[ ! -e $(ssh_host_home "$SSH_DIR" 2)/pwned ]] || fail "pwned"
+}
+
+@test "-S: exit values and signals of remote jobs, not ssh's 255" {
+	run --separate-stderr "$LANES" -S h1 --ssh "ssh -F $SSH_CONFIG" \
+	    --joblog jl '{}' ::: 'exit 3' 'kill -9 $$'
+	assert_failure 2
+	run awk -F'\t' 'NR > 1 { print $2, $7, $8 }' jl
+	assert_line 'h1 3 0'
+	assert_line 'h1 0 9'
+}
+
+@test "--json has the host" {
+	run --separate-stderr "$LANES" -S h3 --ssh "ssh -F $SSH_CONFIG" \
+	    --json echo ::: x
+	assert_success
+	assert_output --partial '"args":["x"],"host":"h3","exit":0'
+}
+
+# bats test_tags=slow
+@test "--timeout ends the remote job and leaves no process on the host" {
+	run --separate-stderr "$LANES" -S h3 --ssh "ssh -F $SSH_CONFIG" \
+	    --timeout 0.5 'sleep 4711 & sleep 4712' ::: 1
+	assert_failure 1
+	assert_stderr_line --partial 'timed out after 0.5s'
+	no_remote_process 3 'sleep 471'
+}
+
+# bats test_tags=slow
+@test "stopping lanes leaves no process on any host" {
+	"$LANES" -S h1,h2 --ssh "ssh -F $SSH_CONFIG" \
+	    'trap "" TERM; sleep 4713' ::: 1 2 3 4 >out 2>err 3>&- &
+	local pid=$! n rc=0
+	for ((n = 0; n < 100; n++)); do
+		[[ $(ssh_host_ps "$SSH_DIR" 1) == *'sleep 4713'* &&
+		   $(ssh_host_ps "$SSH_DIR" 2) == *'sleep 4713'* ]] && break
+		sleep 0.05
+	done
+	# A background job of a script ignores SIGINT, so stop it the other
+	# way Ctrl-C does: the first signal TERMs the jobs (they ignore it),
+	# the second KILLs them.
+	kill -TERM "$pid"
+	sleep 0.5
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 143
+	no_remote_process 1 'sleep 4713'
+	no_remote_process 2 'sleep 4713'
+}
+
+# bats test_tags=slow
+@test "--trc with a hostile name and --wd ...: sent, returned, cleaned up" {
+	local name=$'we ird \'q" \nname.txt'
+	printf 'hello\n' >"$name"
+	run --separate-stderr "$LANES" -S h2 --ssh "ssh -F $SSH_CONFIG" \
+	    --trc {}.out --wd ... 'tr a-z A-Z < {} > {}.out; pwd' ::: "$name"
+	assert_success
+	assert_no_stderr
+	assert_output --regexp '^/root/\.lanes/tmp/[0-9a-f]+\.1$'
+	assert_equal "$(cat "$name.out")" HELLO
+	run ls -A "$(ssh_host_home "$SSH_DIR" 2)/.lanes/tmp"
+	assert_output ''
+}
+
+@test "--return never writes outside the working directory" {
+	run --separate-stderr "$LANES" -S h1 --ssh "ssh -F $SSH_CONFIG" \
+	    --return ../escaped 'echo x > ../escaped' ::: 1
+	assert_failure 1
+	assert_stderr_line --partial "refusing to return '../escaped'"
+	[[ ! -e ../escaped ]] || fail "written outside"
+}
+
+@test "--basefile goes once per host; --cleanup takes it away" {
+	printf 'base\n' >base.txt
+	run --separate-stderr "$LANES" -S 2/h1 --ssh "ssh -F $SSH_CONFIG" \
+	    --bf base.txt --cleanup 'cat base.txt; : {}' ::: 1 2 3
+	assert_success
+	assert_output $'base\nbase\nbase'
+	[[ ! -e $(ssh_host_home "$SSH_DIR" 1)/base.txt ]] ||
+		fail "base file left"
+}
+
+@test "--slf: a login file with comments; a down host is said once" {
+	printf '# hosts\n\nh1\nh5\n' >slf
+	run --separate-stderr "$LANES" --slf slf --ssh "ssh -F $SSH_CONFIG" \
+	    'hostname; : {}' ::: 1 2 3
+	assert_success
+	assert_output $'h1\nh1\nh1'
+	assert_stderr "lanes: host h5 is down: ssh: connect to host 127.0.0.5 port 2222: Connection refused"
+}
+
+@test "a password-only host fails at once, its jobs run elsewhere" {
+	run --separate-stderr timeout 20 "$LANES" -S h4,h2 \
+	    --ssh "ssh -F $SSH_CONFIG" 'hostname; : {}' ::: 1 2
+	assert_success
+	assert_output $'h2\nh2'
+	assert_stderr_line --partial 'host h4 is down: '
+	assert_stderr_line --partial 'Permission denied'
+}
+
+@test "every host down: exit 255 with a message" {
+	run --separate-stderr "$LANES" -S h5 --ssh "ssh -F $SSH_CONFIG" \
+	    true ::: 1
+	assert_equal "$status" 255
+	assert_stderr_line 'lanes: no host is up'
+}
+
+@test "--filter-hosts leaves a dead host out" {
+	run --separate-stderr "$LANES" --filter-hosts -S h5,h3 \
+	    --ssh "ssh -F $SSH_CONFIG" 'hostname; : {}' ::: 1
+	assert_success
+	assert_output h3
+	assert_stderr_line --partial 'host h5 is left out: '
+}
+
+# bats test_tags=slow
+@test "default MaxSessions 10: 12 jobs at once on one host all succeed" {
+	run --separate-stderr "$LANES" -S 12/h6 --ssh "ssh -F $SSH_CONFIG" \
+	    'sleep 1; echo ok' ::: $(seq 12)
+	assert_success
+	assert_no_stderr
+	assert_equal "${#lines[@]}" 12
+}
+
+# bats test_tags=slow
+@test "a host killed mid-run: its jobs run again elsewhere, none lost" {
+	"$LANES" -S 1/h1,1/h3 --ssh "ssh -F $SSH_CONFIG" --joblog jl \
+	    'sleep 0.5; echo {} $(hostname)' ::: 1 2 3 4 5 6 \
+	    >out 2>err 3>&- &
+	local pid=$! n rc=0
+	for ((n = 0; n < 100; n++)); do
+		[[ $(ssh_host_ps "$SSH_DIR" 3) == *'sleep 0.5'* ]] && break
+		sleep 0.05
+	done
+	ssh_host_stop "$SSH_DIR" 3
+	wait "$pid" || rc=$?
+	ssh_host_add "$SSH_DIR" 3
+	assert_equal "$rc" 0
+	run sort -n out
+	assert_output $'1 h1\n2 h1\n3 h1\n4 h1\n5 h1\n6 h1'
+	run cat err
+	assert_output 'lanes: host h3 is down: connection to h3 lost'
+	run awk -F'\t' 'NR > 1 { print $2 }' jl
+	refute_line h3
+}

@@ -1,0 +1,244 @@
+/*
+ * Unit tests for the pure parts of io/ssh: the --ssh word splitting, the
+ * filter that takes the wrapper's report out of standard error, and the
+ * wrapper itself, run here by the local /bin/sh exactly as a remote login
+ * shell would run it (no ssh involved).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "ssh.h"
+#include "tap.h"
+
+static int collect(void *ctx, int stream, const char *p, size_t n)
+{
+	struct buf *b = ctx;
+
+	(void)stream;
+	return buf_add(b, p, n);
+}
+
+static void test_conf(void)
+{
+	struct ssh_conf c;
+	char err[256];
+	int rc;
+
+	rc = ssh_conf_init(&c, "ssh -F '/a b/cfg' -o \"X=1 2\" a\\ b", err,
+			   sizeof(err));
+	CHECK_INT(rc, 0, "conf ok");
+	CHECK_INT(c.argc, 6, "conf words");
+	CHECK_STR(c.argv[2], "/a b/cfg", "single quotes");
+	CHECK_STR(c.argv[4], "X=1 2", "double quotes");
+	CHECK_STR(c.argv[5], "a b", "backslash");
+	CHECK(c.argv[6] == NULL, "argv ends in NULL");
+	CHECK_INT(strlen(c.token), 16, "token");
+	CHECK(strlen(c.dir) + 12 < 108, "socket dir short");
+	CHECK(access(c.dir, W_OK) == 0, "socket dir exists");
+	ssh_conf_release(&c);
+	rc = ssh_conf_init(&c, "ssh 'open", err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "unclosed quote");
+	CHECK_STR(err, "invalid --ssh 'ssh 'open'", "unclosed quote message");
+	rc = ssh_conf_init(&c, "  ", err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "empty --ssh");
+}
+
+/* Feed s through a tail filter in chunks of k bytes. */
+static const char *tail(const char *s, size_t len, size_t k, int *status)
+{
+	static char out[512];
+	struct ssh_tail t;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	ssh_tail_init(&t, "0123abcd0123abcd");
+	for (i = 0; i < len; i += k)
+		ssh_tail_feed(&t, s + i, len - i < k ? len - i : k, collect,
+			      &b, 2);
+	ssh_tail_end(&t, collect, &b, 2);
+	*status = t.found ? t.status : -1;
+	snprintf(out, sizeof(out), "%s", buf_str(&b));
+	buf_release(&b);
+	return out;
+}
+
+static void test_tail(void)
+{
+	static const char *const cases[][3] = {
+		{ "err\n\037lanes:0123abcd0123abcd:x:3\n", "err\n", "768" },
+		{ "nonl\037lanes:0123abcd0123abcd:s:9\n", "nonl", "9" },
+		{ "plain\n", "plain\n", "-1" },
+		{ "a\037b\037lanes:0123abcd0123abcd:x:0\n", "a\037b", "0" },
+		{ "\037lanes:ffff:x:1\n", "\037lanes:ffff:x:1\n", "-1" },
+		{ "\037lanes:0123abcd0123abcd:x:1", "\037lanes:0123abcd"
+		  "0123abcd:x:1", "-1" },
+		{ "\037lanes:0123abcd0123abcd:x:1234\n",
+		  "\037lanes:0123abcd0123abcd:x:1234\n", "-1" },
+		{ "\037lanes:0123abcd0123abcd:x:1\nlate\n", "late\n",
+		  "256" },
+	};
+	size_t i, k;
+	int st;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (k = 1; k <= 64; k *= 4) {
+			char name[64];
+			const char *got = tail(cases[i][0],
+					       strlen(cases[i][0]), k, &st);
+
+			snprintf(name, sizeof(name), "tail %zu chunk %zu", i,
+				 k);
+			CHECK_STR(got, cases[i][1], name);
+			CHECK_INT(st, atoi(cases[i][2]), name);
+		}
+}
+
+struct wrun {
+	int status;		/* from the report, -1 without */
+	int rc;			/* the wrapper's own wait status */
+	char out[256], err[256];
+};
+
+/*
+ * Run cmd under the wrapper with a pipe as its stdin; after delay
+ * seconds write line to it (if any), and close it only once the wrapper
+ * has exited (as the launcher does) unless close_early.
+ */
+static void wrap_run(const char *cmd, double delay, const char *line,
+		     int close_early, struct wrun *w)
+{
+	static const struct termseq ts = {
+		.sig = { SIGTERM }, .wait = { 0.2 }, .n = 1,
+	};
+	struct buf script = BUF_INIT, o = BUF_INIT, e = BUF_INIT;
+	struct ssh_tail t;
+	int in[2], out[2], err[2];
+	char *argv[4];
+	double at = clock_now() + delay;
+	int sent = 0;
+	pid_t pid;
+
+	ssh_wrap(&script, "0123abcd0123abcd", &ts, cmd);
+	argv[0] = (char *)"sh";
+	argv[1] = (char *)"-c";
+	argv[2] = (char *)buf_str(&script);
+	argv[3] = NULL;
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
+	    pipe2(err, O_CLOEXEC) ||
+	    ssh_spawn(&pid, argv, NULL, in[0], out[1], err[1])) {
+		w->rc = -1;
+		return;
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	ssh_tail_init(&t, "0123abcd0123abcd");
+	for (;;) {
+		struct pollfd pf[2] = { { out[0], POLLIN, 0 },
+					{ err[0], POLLIN, 0 } };
+		char chunk[256];
+		ssize_t r;
+
+		if (!sent && (line || close_early) && clock_now() >= at) {
+			if (line && write(in[1], line, strlen(line)) < 0)
+				break;
+			if (close_early) {
+				close(in[1]);
+				in[1] = -1;
+			}
+			sent = 1;
+		}
+		if (pf[0].fd < 0 && pf[1].fd < 0)
+			break;
+		if (poll(pf, 2, 20) <= 0)
+			continue;
+		if (pf[0].revents) {
+			r = read(out[0], chunk, sizeof(chunk));
+			if (r > 0)
+				buf_add(&o, chunk, (size_t)r);
+			else {
+				close(out[0]);
+				out[0] = -1;
+			}
+		}
+		if (pf[1].revents) {
+			r = read(err[0], chunk, sizeof(chunk));
+			if (r > 0)
+				ssh_tail_feed(&t, chunk, (size_t)r, collect,
+					      &e, 2);
+			else {
+				close(err[0]);
+				err[0] = -1;
+			}
+		}
+	}
+	ssh_tail_end(&t, collect, &e, 2);
+	while (waitpid(pid, &w->rc, 0) < 0 && errno == EINTR)
+		;
+	if (in[1] >= 0)
+		close(in[1]);
+	w->status = t.found ? t.status : -1;
+	snprintf(w->out, sizeof(w->out), "%s", buf_str(&o));
+	snprintf(w->err, sizeof(w->err), "%s", buf_str(&e));
+	buf_release(&script);
+	buf_release(&o);
+	buf_release(&e);
+}
+
+static void test_wrapper(void)
+{
+	struct wrun w;
+
+	wrap_run("echo hi; echo oops >&2", 0, NULL, 0, &w);
+	CHECK_STR(w.out, "hi\n", "wrap stdout");
+	CHECK_STR(w.err, "oops\n", "wrap stderr without the report");
+	CHECK_INT(w.status, 0, "wrap exit 0");
+	wrap_run("exit 7", 0, NULL, 0, &w);
+	CHECK_INT(w.status, 7 << 8, "wrap exit 7");
+	wrap_run("exit 137", 0, NULL, 0, &w);
+	CHECK_INT(w.status, 137 << 8, "wrap exit 137 is an exit");
+	wrap_run("kill -9 $$", 0, NULL, 0, &w);
+	CHECK_INT(w.status, SIGKILL, "wrap kill -9 $$ is a signal");
+	CHECK_STR(w.err, "", "wrap no shell notice");
+	wrap_run("a='x y'; printf '[%s]' \"$a\" '$(id)' \"`echo q`\"", 0,
+		 NULL, 0, &w);
+	CHECK_STR(w.out, "[x y][$(id)][q]", "wrap quoting survives");
+	wrap_run("read x; echo \"got:$x\"", 0, NULL, 0, &w);
+	CHECK_STR(w.out, "got:\n", "wrap job stdin is /dev/null");
+	wrap_run("sleep 30", 0.2, "TERM\n", 0, &w);
+	CHECK_INT(w.status, SIGTERM, "wrap forwarded TERM");
+	wrap_run("trap 'echo usr1; exit 4' USR1; sleep 30 & wait", 0.3,
+		 "USR1\n", 0, &w);
+	CHECK_INT(w.status, 4 << 8, "wrap forwarded USR1 to a trap");
+	CHECK_STR(w.out, "usr1\n", "wrap trap ran");
+	wrap_run("trap '' TERM; sleep 30", 0.2, "KILL\n", 0, &w);
+	CHECK_INT(w.status, -1, "wrap KILL leaves no report");
+	CHECK(WIFSIGNALED(w.rc) && WTERMSIG(w.rc) == SIGKILL,
+	      "wrap KILL ends the wrapper too");
+	wrap_run("sleep 30", 0.2, NULL, 1, &w);
+	CHECK_INT(w.status, SIGTERM, "wrap EOF walks the termseq");
+	wrap_run("trap '' TERM; sleep 30", 0.2, NULL, 1, &w);
+	CHECK(WIFSIGNALED(w.rc) && WTERMSIG(w.rc) == SIGKILL,
+	      "wrap EOF ends with KILL");
+	wrap_run("sleep 0.5; echo done", 0.1, "not a signal\nTE RM\n\n", 0, &w);
+	CHECK_INT(w.status, 0, "wrap ignores junk lines");
+	CHECK_STR(w.out, "done\n", "wrap junk lines do not stop the job");
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	test_conf();
+	test_tail();
+	test_wrapper();
+	return tap_done();
+}
