@@ -34,13 +34,17 @@ void outpol_decide(struct outpol *p, const struct opts *o)
 	 * for. */
 	if (o->json || o->files || (ordered && sink == SINK_LINES))
 		sink = SINK_CAPTURE;
+	/* --results: the output goes to the files, not to us, as in GNU
+	 * parallel; captured whole, for the files. */
+	if (o->results)
+		sink = SINK_CAPTURE;
 	p->sink = sink;
 	p->ordered = ordered;
 	p->show = sink != SINK_CAPTURE ? SHOW_NOTHING :
-		  o->json ? SHOW_JSON : o->files ? SHOW_FILES : SHOW_OUTPUT;
+		  o->json ? SHOW_JSON : o->files ? SHOW_FILES :
+		  o->results ? SHOW_NOTHING : SHOW_OUTPUT;
 	/* A retried job's output may be thrown away, so it cannot stream. */
 	p->live = ordered && p->show == SHOW_OUTPUT && o->retries <= 1;
-	p->keep_copy = sink == SINK_LINES && o->results;
 	p->claim = !ordered && p->show == SHOW_OUTPUT && o->retries <= 1 &&
 		   !o->results;
 	p->tagged = o->tag || o->tagstring;
@@ -56,6 +60,7 @@ int emit_init(struct emitter *e, const struct opts *o,
 	e->tagt = tagt;
 	e->joblog_fd = joblog_fd;
 	e->results_fd = results_fd;
+	e->table_fd = -1;
 	e->stdout_failed = stdout_failed;
 	e->ctx = ctx;
 	e->slots = calloc(o->jobs + 1, sizeof(*e->slots));
@@ -224,8 +229,7 @@ int emit_sink(void *ctx, int stream, const char *p, size_t n)
 		return 0;
 	}
 	rc = line_sink(e, j, stream, p, n, 0);
-	if (e->pol.keep_copy)
-		cap_write(stream == 1 ? &j->out : &j->err, p, n);
+	j->streamed += n;	/* for the job log's Receive */
 	/* Only a failed stdout stops the job; a failed write to stderr is
 	 * not worth killing it for. */
 	if (rc && stream == 1) {
@@ -462,6 +466,11 @@ static void emit_job(struct emitter *e, struct job *j, int started,
 	if (started && e->joblog_fd >= 0 && j->ran && !j->interrupted &&
 	    (rc = report_joblog(e->joblog_fd, j)) != 0 && rc != -EPIPE)
 		error("cannot write the job log '%s': %s", e->o->joblog,
+		      strerror(-rc));
+	if (started && e->table_fd >= 0 && j->ran && !j->interrupted &&
+	    (rc = report_table(e->table_fd, e->table_kind, j,
+			       &e->table_header)) != 0 && rc != -EPIPE)
+		error("cannot write --results '%s': %s", e->o->results,
 		      strerror(-rc));
 	job_free(j);
 }

@@ -55,7 +55,6 @@ struct outpol {
 	int live;		/* -k: the head job's stdout streams live */
 	int claim;		/* grouped: a job printing much may take
 				 * stdout while it runs */
-	int keep_copy;		/* --line-buffer with --results: capture too */
 	int tagged;		/* --tag / --tagstring */
 };
 
@@ -76,7 +75,10 @@ struct emitter {
 	struct progress *progress;	/* or NULL */
 	int tty_out;			/* stdout or stderr is a terminal */
 	int joblog_fd;			/* -1 without --joblog */
-	int results_fd;			/* -1 without --results */
+	int results_fd;			/* -1 without --results DIR */
+	int table_fd;			/* --results NAME.tsv..., or -1 */
+	int table_kind;			/* TABLE_TSV... (report.h) */
+	int table_header;		/* its header is written */
 	void (*stdout_failed)(void *ctx, int rc);
 	void *ctx;
 

@@ -55,4 +55,5 @@ void job_reset(struct job *j)
 	free(j->msg);
 	j->msg = NULL;
 	j->failed = j->sig = j->status = j->timed_out = 0;
+	j->streamed = 0;
 }

@@ -39,6 +39,9 @@ struct job {
 	struct buf cmdline;	/* as a user would type it (when needed) */
 	struct buf tag;		/* line prefix, --tag / --tagstring */
 	struct capture out, err;
+	/* --line-buffer: bytes written straight through, not captured;
+	 * the job log's Receive column counts them, as GNU parallel does */
+	unsigned long long streamed;
 	char host[64];		/* where it ran; "" for this machine */
 	/* --pipe: the job's block (block.seq is 0 for none), given back
 	 * by the worker after the last try; the bytes the job took. */

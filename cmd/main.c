@@ -27,8 +27,12 @@
 #include "spawn.h"
 #include "tmpl.h"
 
-/* The kernel's limit on one argument string, minus room for "sh -c". */
-#define SHELL_LINE_MAX (32 * 4096 - 64)
+/* The kernel's limit on one argument string (MAX_ARG_STRLEN), which
+ * holds a shell command line, its NUL included. */
+#define SHELL_LINE_MAX (32 * 4096)
+
+/* -s when not given, as xargs and GNU parallel: 128 KiB. */
+#define DEFAULT_MAX_CHARS (128 * 1024)
 
 /* Signals lanes handles on its signal thread; blocked everywhere else. */
 static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT };
@@ -119,7 +123,21 @@ static size_t max_chars(const struct opts *o, const struct tmpl *t)
 	if (o->max_chars && (size_t)o->max_chars > limit)
 		die_usage("-s %lld: larger than the system's limit of %zu",
 			  o->max_chars, limit);
-	return o->max_chars ? (size_t)o->max_chars : limit;
+	if (o->max_chars)
+		return (size_t)o->max_chars;
+	return limit < DEFAULT_MAX_CHARS ? limit : DEFAULT_MAX_CHARS;
+}
+
+/* 1 if standard input is one of the input sources. */
+static int reads_stdin(const struct opts *o)
+{
+	if (!o->nsrcs)
+		return 1;
+	for (size_t i = 0; i < o->nsrcs; i++)
+		if (o->srcs[i].kind == SRC_FILE &&
+		    !strcmp(o->srcs[i].path, "-"))
+			return 1;
+	return 0;
 }
 
 /* Submit one job; 0 to go on, 1 to stop reading (lanes is stopping),
@@ -131,6 +149,8 @@ static int submit(struct run *r, unsigned long long seq,
 
 	if (rc == -ECANCELED)
 		return 1;
+	if (rc == -ESTALE)
+		return -1;	/* --resume found a changed input; said so */
 	if (rc) {
 		error("cannot queue a job: %s", strerror(-rc));
 		return -1;
@@ -196,14 +216,19 @@ static int hold(struct held **hv, size_t *n, size_t *cap,
  * them read first and then submitted in a random order (which is why
  * --shuf holds the whole input in memory). Shuffled jobs keep the numbers
  * of their input order, so {#} and the job log (and --resume) do not
- * depend on the shuffle. Returns 0, or -1 after an error it reported.
+ * depend on the shuffle. {##} and {0#} (--plus) need the number of jobs
+ * before the first one runs, so they hold the whole input the same way.
+ * Returns 0, or -1 after an error it reported.
  */
-static int feed(struct run *r, struct input *in, int shuf)
+static int feed(struct run *r, struct input *in, int shuf, struct tmpl *t,
+		struct tmpl *tagt, unsigned slots)
 {
 	struct held *hv = NULL;
 	size_t n = 0, cap = 0, i;
 	char err[512];
 	int rc, ret = 0;
+	int held = shuf || (t && tmpl_needs_total(t)) ||
+		   (tagt && tmpl_needs_total(tagt));
 
 	for (;;) {
 		const struct tmpl_arg *args;
@@ -219,10 +244,10 @@ static int feed(struct run *r, struct input *in, int shuf)
 			ret = -1;
 			break;
 		}
-		if (shuf) {
+		if (held) {
 			if (hold(&hv, &n, &cap, args, nargs)) {
 				error("out of memory holding the input for "
-				      "--shuf");
+				      "%s", shuf ? "--shuf" : "{##}");
 				ret = -1;
 				break;
 			}
@@ -232,10 +257,14 @@ static int feed(struct run *r, struct input *in, int shuf)
 		if (rc)
 			return rc < 0 ? -1 : 0;
 	}
-	if (shuf && ret == 0) {
+	if (held && ret == 0) {
 		unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 
-		for (i = n; i > 1; i--) {
+		if (t)
+			tmpl_set_counts(t, n, slots);
+		if (tagt)
+			tmpl_set_counts(tagt, n, slots);
+		for (i = n; shuf && i > 1; i--) {
 			size_t k = (size_t)rand_r(&seed) % i;
 			struct held tmp = hv[i - 1];
 
@@ -265,6 +294,8 @@ int main(int argc, char **argv)
 	struct sigctx sc;
 	pthread_t sigthread;
 	char err[512];
+	char *const *cols = NULL;
+	size_t ncols = 0;
 	int devnull, rc, status, failed;
 	size_t i;
 
@@ -276,20 +307,35 @@ int main(int argc, char **argv)
 	opts_parse(&o, argc, argv);
 
 	err[0] = '\0';
+	/* GNU parallel warns too: a user who forgot ::: or the pipe would
+	 * otherwise wait on a silent terminal. */
+	if (!o.retry_failed && reads_stdin(&o) && isatty(STDIN_FILENO))
+		error("reading records from the terminal; end them with "
+		      "Ctrl-D (or give them with :::, -a FILE or a pipe)");
+	/* Before the template: --header names its columns. --pipe reads
+	 * its input itself. */
+	if (!o.retry_failed && !o.pipe) {
+		rc = input_open(&in, &o, NULL, 0, err, sizeof(err));
+		if (rc)
+			die_usage("%s", *err ? err : strerror(-rc));
+		input_columns(in, &cols, &ncols);
+	}
 	if (o.ncmd) {
 		int flags = (o.quote ? TMPL_QUOTE : 0) |
-			    (o.context ? TMPL_CONTEXT : 0);
+			    (o.context ? TMPL_CONTEXT : 0) |
+			    (o.plus ? TMPL_PLUS : 0);
 
-		rc = tmpl_parse(&t, o.cmd, o.ncmd, o.replstr, flags, err,
-				sizeof(err));
+		rc = tmpl_parse_cols(&t, o.cmd, o.ncmd, o.replstr, flags,
+				     cols, ncols, err, sizeof(err));
 		if (rc)
 			die_usage("%s", *err ? err : strerror(-rc));
 	}
 	if (o.tagstring) {
 		char *w[1] = { (char *)o.tagstring };
 
-		rc = tmpl_parse(&tagt, w, 1, o.replstr, TMPL_RAW | TMPL_QUOTE,
-				err, sizeof(err));
+		rc = tmpl_parse_cols(&tagt, w, 1, o.replstr, TMPL_RAW |
+				     TMPL_QUOTE | (o.plus ? TMPL_PLUS : 0),
+				     cols, ncols, err, sizeof(err));
 		if (rc)
 			die_usage("--tagstring: %s",
 				  *err ? err : strerror(-rc));
@@ -306,12 +352,6 @@ int main(int argc, char **argv)
 	if (rc)
 		die("cannot set up process spawning: %s", strerror(-rc));
 
-	if (!o.retry_failed && !o.pipe) {
-		rc = input_open(&in, &o, t, max_chars(&o, t), err,
-				sizeof(err));
-		if (rc)
-			die_usage("%s", *err ? err : strerror(-rc));
-	}
 	/* The agents say how many slots they have, which is -j from here
 	 * on. Their threads block every signal; a Ctrl-C while they start
 	 * ends lanes, and the agents follow when their input closes. */
@@ -324,6 +364,14 @@ int main(int argc, char **argv)
 			die("%s", err);
 		o.jobs = launcher->nslots;
 	}
+	/* A URL is no command line: -s does not apply to downloads. */
+	if (in)
+		input_set_tmpl(in, t, o.download ? 0 : max_chars(&o, t));
+	/* {0%} needs the number of slots; {##} waits for the input. */
+	if (t)
+		tmpl_set_counts(t, 0, o.jobs);
+	if (tagt)
+		tmpl_set_counts(tagt, 0, o.jobs);
 	/* Block before any thread exists, so every thread inherits it and
 	 * only the signal thread ever receives these. */
 	sigemptyset(&sc.set);
@@ -353,7 +401,7 @@ int main(int argc, char **argv)
 		}
 	} else {
 		failed = o.retry_failed ? feed_retry_failed(r) :
-			 feed(r, in, o.shuf);
+			 feed(r, in, o.shuf, t, tagt, o.jobs);
 	}
 	status = run_wait(r);
 	pthread_mutex_lock(&sc.mu);

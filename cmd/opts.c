@@ -53,20 +53,33 @@ X(NO_RUN_IF_EMPTY, 'r', "no-run-if-empty", NO_ALIAS, ARG_NONE, S_INPUT,\
   "", "skip records that are empty or blank")				\
 X(COLSEP, 'C', "colsep", NO_ALIAS, ARG_STRING, S_INPUT, "REGEX",	\
   "split each record into {1} {2}... on REGEX")			\
-X(LINK, 0, "link", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
+X(TRIM, 0, "trim", NO_ALIAS, ARG_STRING, S_INPUT, "HOW",		\
+  "trim blanks of values or -C columns: n, l, r,\n"			\
+  "lr or rl (default: rl with -C, else n)")				\
+X(HEADER, 0, "header", NO_ALIAS, ARG_STRING, S_INPUT, "REGEX",		\
+  "the first line names the columns: {name}\n"			\
+  "(--header : is the usual form)")					\
+X(LINK, 0, "link", HIDDEN("xapply"), ARG_NONE, S_INPUT, "",		\
   "pair input sources instead of combining them")			\
 X(MAX_ARGS, 'n', "max-args", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
   "put up to N records on each command line")				\
 X(POSITIONAL, 'N', NULL, NO_ALIAS, ARG_COUNT, S_INPUT, "N",		\
   "N records per job, as {1}..{N}; -N0 inserts none")			\
+X(MAX_LINES, 'L', "max-lines", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
+  "as -n N (xargs); with --pipe: a record is N lines")		\
+X(LINES, 'l', NULL, NO_ALIAS, ARG_OPTIONAL, S_INPUT, "[N]",		\
+  "as -n N; 1 when N is left out (xargs -l)")				\
 X(XARGS, 'm', "xargs", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
   "put as many records as fit on each command line")			\
 X(CONTEXT, 'X', NULL, NO_ALIAS, ARG_NONE, S_INPUT, "",			\
   "like -m, repeating each word that has {} per record")		\
 X(MAX_CHARS, 's', "max-chars", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
-  "command lines are at most N bytes (-m, -X)")			\
+  "command lines are at most N bytes (default\n"			\
+  "128 KiB, as xargs); -m and -X fill them")			\
 X(SHUF, 0, "shuf", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
   "run the jobs in a random order (reads all input)")			\
+X(EOF_STR, 'E', NULL, NO_ALIAS, ARG_STRING, S_INPUT, "STR",		\
+  "a record equal to STR ends the input")				\
 X(PIPE, 0, "pipe", HIDDEN("spreadstdin"), ARG_NONE, S_INPUT, "",	\
   "cut standard input into blocks, each one job's stdin")		\
 X(PIPE_PART, 0, "pipe-part", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
@@ -80,8 +93,6 @@ X(RECSTART, 0, "recstart", NO_ALIAS, ARG_STRING, S_INPUT, "STR",	\
   "records start with STR (--pipe)")					\
 X(REGEXP, 0, "regexp", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
   "--recend and --recstart are regular expressions")			\
-X(MAX_LINES, 'L', "max-lines", NO_ALIAS, ARG_COUNT, S_INPUT, "N",	\
-  "a record is N lines (--pipe)")					\
 X(ROUND_ROBIN, 0, "round-robin", NO_ALIAS, ARG_NONE, S_INPUT, "",	\
   "start -j jobs once and give them blocks in turn")			\
 X(CAT, 0, "cat", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
@@ -90,6 +101,10 @@ X(FIFO, 0, "fifo", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
   "give each block through a named pipe, {} its name")		\
 X(REPLSTR, 'I', NULL, NO_ALIAS, ARG_STRING, S_COMMAND, "STR",		\
   "use STR instead of {} for the record")				\
+X(REPLSTR_OPT, 'i', NULL, NO_ALIAS, ARG_OPTIONAL, S_COMMAND, "[STR]",	\
+  "as -I STR; {} when STR is left out (xargs -i)")			\
+X(PLUS, 0, "plus", NO_ALIAS, ARG_NONE, S_COMMAND, "",			\
+  "also GNU parallel's {..} {/..} {+.} {##}...")			\
 X(QUOTE, 'q', "quote", NO_ALIAS, ARG_NONE, S_COMMAND, "",		\
   "run COMMAND's words as given (no shell)")				\
 X(SHELL, 0, "shell", NO_ALIAS, ARG_NONE, S_COMMAND, "",		\
@@ -133,6 +148,9 @@ X(RESUME, 0, "resume", NO_ALIAS, ARG_NONE, S_EXECUTION, "",		\
   "skip the jobs the --joblog shows as done")				\
 X(RESUME_FAILED, 0, "resume-failed", NO_ALIAS, ARG_NONE, S_EXECUTION,	\
   "", "skip the jobs the --joblog shows as succeeded")			\
+X(RESUME_ANYWAY, 0, "resume-anyway", NO_ALIAS, ARG_NONE, S_EXECUTION,	\
+  "", "skip by number even when the log's commands\n"			\
+  "differ from the input's")						\
 X(RETRY_FAILED, 0, "retry-failed", NO_ALIAS, ARG_NONE, S_EXECUTION,	\
   "", "run again the jobs the --joblog shows as failed")		\
 X(SSHLOGIN, 'S', "sshlogin", NO_ALIAS, ARG_STRING, S_REMOTE, "LIST",	\
@@ -162,7 +180,8 @@ X(KEEP_ORDER, 'k', "keep-order", NO_ALIAS, ARG_NONE, S_OUTPUT, "",	\
   "print output in input order, not completion order")			\
 X(GROUP, 0, "group", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
   "print each job's output in one piece (default)")			\
-X(LINE_BUFFER, 0, "line-buffer", SHOWN("lb"), ARG_NONE, S_OUTPUT, "",	\
+X(LINE_BUFFER, 0, "line-buffer", SHOWN2("lb", "linebuffer"), ARG_NONE,\
+  S_OUTPUT, "",							\
   "print whole lines as jobs produce them")				\
 X(UNGROUP, 'u', "ungroup", NO_ALIAS, ARG_NONE, S_OUTPUT, "",		\
   "pass output through as it comes (fastest)")				\
@@ -172,10 +191,13 @@ X(TAGSTRING, 0, "tagstring", NO_ALIAS, ARG_STRING, S_OUTPUT, "STR",	\
   "prefix each output line with STR (expanded)")			\
 X(VERBOSE, 'v', "verbose", NO_ALIAS, ARG_NONE, S_OUTPUT, "",		\
   "print each command before its output")				\
+X(TRACE, 't', NULL, NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
+  "print each command on stderr as it starts")				\
 X(JSON, 0, "json", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
   "print one JSON object per job instead of output")			\
-X(RESULTS, 0, "results", NO_ALIAS, ARG_STRING, S_OUTPUT, "DIR",	\
-  "also save each job's output under DIR")				\
+X(RESULTS, 0, "results", HIDDEN("res"), ARG_STRING, S_OUTPUT, "DIR",	\
+  "save each job's output under DIR, or in one\n"			\
+  "table DIR.tsv, .csv or .json (-.tsv: stdout)")			\
 X(FILES, 0, "files", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
   "save each job's output to a file; print its name")			\
 X(BAR, 0, "bar", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
@@ -204,9 +226,8 @@ X(MAX_FILESIZE, 0, "max-filesize", NO_ALIAS, ARG_SIZE, S_DOWNLOADS,	\
   "SIZE", "refuse bodies larger than SIZE (e.g. 500M)")		\
 X(LIMIT_RATE, 0, "limit-rate", NO_ALIAS, ARG_SIZE, S_DOWNLOADS, "SIZE",\
   "download at most SIZE bytes per second in all")			\
-X(HEADER, 0, "header", NO_ALIAS, ARG_STRING, S_DOWNLOADS,		\
-  "'NAME: VALUE'", "send this header; repeatable; with --pipe:\n"	\
-  "REGEX or N lines, repeated atop every block")			\
+X(HTTP_HEADER, 'H', "http-header", NO_ALIAS, ARG_STRING, S_DOWNLOADS,	\
+  "HEADER", "send HEADER ('Name: value'); repeatable")			\
 X(USER_AGENT, 0, "user-agent", NO_ALIAS, ARG_STRING, S_DOWNLOADS, "STR",\
   "send this User-Agent")						\
 X(CACERT, 0, "cacert", NO_ALIAS, ARG_STRING, S_DOWNLOADS, "FILE",	\
@@ -230,6 +251,7 @@ enum arg_kind {
 	ARG_JOBS,	/* N, N%, +N, -N or 0: optval_jobs() */
 	ARG_TERMSEQ,	/* SIG,MS,...: optval_termseq() */
 	ARG_HALT,	/* WHEN,WHY=N: optval_halt() */
+	ARG_OPTIONAL,	/* text that may be left out, attached: -l2 */
 };
 
 /* The --help sections, in order, and what --help prints around each. */
@@ -272,6 +294,7 @@ struct optdef {
 	const char *name;	/* NULL for none */
 	const char *alias;	/* NULL for none */
 	int alias_shown;	/* listed in --help and the man page */
+	const char *alias2;	/* a third name, never listed, or NULL */
 	enum arg_kind kind;
 	enum section section;
 	const char *argname;
@@ -281,6 +304,7 @@ struct optdef {
 #define NO_ALIAS .alias = NULL
 #define SHOWN(a) .alias = (a), .alias_shown = 1
 #define HIDDEN(a) .alias = (a), .alias_shown = 0
+#define SHOWN2(a, b) .alias = (a), .alias_shown = 1, .alias2 = (b)
 
 static const struct optdef optdefs[O_COUNT] = {
 #define X(id, l, n, alias, k, s, arg, h)				\
@@ -301,10 +325,12 @@ static const char help_head[] =
 
 static const char help_tail[] =
 	"Replacement strings: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}\n"
-	"{-n}; see lanes(1). Each job's environment has LANES_SEQ and LANES_SLOT.\n"
+	"{-n}, {name} with --header, more with --plus; see lanes(1). Each job's\n"
+	"environment has LANES_SEQ and LANES_SLOT (and GNU parallel's PARALLEL_SEQ,\n"
+	"PARALLEL_JOBSLOT, PARALLEL_PID).\n"
 	"Exit status: 0 if every job succeeded, 1-100 the number of jobs that\n"
 	"failed, 101 if more failed, 255 for errors of lanes itself, 128+N when\n"
-	"stopped by signal N; with --halt, the status of the job that stopped it.\n";
+	"stopped by signal N; with --halt, as GNU parallel (see lanes(1)).\n";
 
 /* The column where help texts start. */
 #define HELP_COL 27
@@ -389,11 +415,14 @@ static void getopt_tables(char *shorts, struct option *longs)
 	for (i = 0; i < O_COUNT; i++) {
 		const struct optdef *d = &optdefs[i];
 		int has = d->kind == ARG_NONE ? no_argument :
+			  d->kind == ARG_OPTIONAL ? optional_argument :
 			  required_argument;
 
 		if (d->letter) {
 			*shorts++ = d->letter;
-			if (has == required_argument)
+			if (has != no_argument)
+				*shorts++ = ':';
+			if (has == optional_argument)
 				*shorts++ = ':';
 		}
 		if (d->name)
@@ -401,6 +430,9 @@ static void getopt_tables(char *shorts, struct option *longs)
 						    opt_val(i) };
 		if (d->alias)
 			*longs++ = (struct option){ d->alias, has, NULL,
+						    opt_val(i) };
+		if (d->alias2)
+			*longs++ = (struct option){ d->alias2, has, NULL,
 						    opt_val(i) };
 	}
 	*shorts = '\0';
@@ -454,7 +486,7 @@ static int sep_kind(const char *w, int *file, int *linked)
 	} else {
 		return 0;
 	}
-	*linked = w[strlen(w) - 1] == '+';
+	*linked = w[strlen(w) - 1] == '+' ? LINK_STOP : 0;
 	return 1;
 }
 
@@ -499,23 +531,20 @@ static void pipe_validate(struct opts *o)
 
 	if (!o->pipe) {
 		if (o->block_size || o->block_per_slot || o->recend ||
-		    o->recstart || o->regexp || o->max_lines ||
-		    o->round_robin || o->pipe_cat || o->pipe_fifo)
+		    o->recstart || o->regexp || o->round_robin ||
+		    o->pipe_cat || o->pipe_fifo)
 			die_usage("--block, --recend, --recstart, --regexp, "
-				  "-L, --round-robin, --cat and --fifo need "
+				  "--round-robin, --cat and --fifo need "
 				  "--pipe or --pipe-part");
-		for (i = 0; i < o->nheaders; i++)
-			if (!strchr(o->headers[i], ':'))
-				die_usage("--header '%s': want 'Name: value'",
-					  o->headers[i]);
+		/* Without --pipe, -L N is xargs' -L: N records a job. */
+		if (o->max_lines)
+			o->max_args = o->max_lines;
 		return;
 	}
 	if (o->download)
 		die_usage("--pipe and --download do not go together");
 	if (!o->ncmd)
 		die_usage("--pipe needs a command to give the blocks to");
-	if (o->nheaders > 1)
-		die_usage("--pipe takes one --header");
 	if (o->pipe_cat && o->pipe_fifo)
 		die_usage("--cat and --fifo do not go together");
 	if (o->block_per_slot && !o->pipe_part)
@@ -549,6 +578,12 @@ static void opts_validate(struct opts *o)
 {
 	struct stat st;
 	const char *why = NULL;
+
+	/* Checked here, after --help had its chance to run. */
+	for (size_t i = 0; i < o->nheaders; i++)
+		if (!strchr(o->headers[i], ':'))
+			die_usage("--http-header '%s': want 'Name: value'",
+				  o->headers[i]);
 
 	/* How output flows follows from the options in one place,
 	 * outpol_decide() (cmd/emit.c); only misuse is refused here. */
@@ -641,6 +676,16 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case O_COLSEP:
 			o->colsep = optarg;
 			break;
+		case O_TRIM:
+			o->trim = optval_trim(optarg);
+			break;
+		case O_HEADER:
+			if (!*optarg)
+				die_usage("--header needs a regular "
+					  "expression (--header : for the "
+					  "first line)");
+			o->header = optarg;
+			break;
 		case O_LINK:
 			o->link = 1;
 			break;
@@ -650,6 +695,15 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case O_POSITIONAL:
 			o->max_args = optval_count(label, optarg, 0, INT_MAX);
 			o->positional = 1;
+			break;
+		case O_MAX_LINES:
+			/* -n N, or with --pipe the lines of a record: see
+			 * pipe_validate(). */
+			o->max_lines = optval_count(label, optarg, 1, INT_MAX);
+			break;
+		case O_LINES:
+			o->max_args = optarg ? optval_count(label, optarg, 1,
+							   INT_MAX) : 1;
 			break;
 		case O_XARGS:
 			o->xargs = 1;
@@ -663,6 +717,9 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_SHUF:
 			o->shuf = 1;
+			break;
+		case O_EOF_STR:
+			o->eof_str = optarg;
 			break;
 		case O_PIPE:
 			o->pipe = 1;
@@ -694,9 +751,6 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case O_REGEXP:
 			o->regexp = 1;
 			break;
-		case O_MAX_LINES:
-			o->max_lines = optval_count(label, optarg, 1, INT_MAX);
-			break;
 		case O_ROUND_ROBIN:
 			o->round_robin = 1;
 			break;
@@ -710,6 +764,12 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			if (!*optarg)
 				die_usage("-I needs a non-empty string");
 			o->replstr = optarg;
+			break;
+		case O_REPLSTR_OPT:
+			o->replstr = optarg && *optarg ? optarg : "{}";
+			break;
+		case O_PLUS:
+			o->plus = 1;
 			break;
 		case O_QUOTE:
 			o->quote = 1;
@@ -753,12 +813,19 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_LOAD: {
 			char *end;
+			long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 			o->load = strtod(optarg, &end);
+			/* N% of the cores, as -j counts them (GNU). */
+			if (*optarg && *end == '%' && !end[1]) {
+				o->load = o->load / 100 *
+					  (double)(cores > 0 ? cores : 1);
+				end++;
+			}
 			if (!*optarg || *end || !(o->load > 0) ||
 			    o->load > 1e6)
-				die_usage("--load '%s': not a positive number",
-					  optarg);
+				die_usage("--load '%s': not a positive number "
+					  "or percentage", optarg);
 			break;
 		}
 		case O_NICE:
@@ -773,6 +840,9 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_RESUME_FAILED:
 			o->resume_failed = 1;
+			break;
+		case O_RESUME_ANYWAY:
+			o->resume_anyway = 1;
 			break;
 		case O_RETRY_FAILED:
 			o->retry_failed = 1;
@@ -827,10 +897,14 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			o->tag = 1;
 			break;
 		case O_TAGSTRING:
-			o->tagstring = optarg;
+			free(o->tagstring_buf);
+			o->tagstring = o->tagstring_buf = optval_tabs(optarg);
 			break;
 		case O_VERBOSE:
 			o->verbose = 1;
+			break;
+		case O_TRACE:
+			o->trace = 1;
 			break;
 		case O_JSON:
 			o->json = 1;
@@ -880,7 +954,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		case O_LIMIT_RATE:
 			o->limit_rate = optval_size(label, optarg);
 			break;
-		case O_HEADER: {
+		case O_HTTP_HEADER: {
 			char **h = realloc(o->headers, (o->nheaders + 1) *
 					   sizeof(*h));
 
@@ -915,7 +989,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 	parse_rest(o, argc - optind, argv + optind);
 	if (o->link)
 		for (size_t k = 1; k < o->nsrcs; k++)
-			o->srcs[k].linked = 1;
+			o->srcs[k].linked = LINK_WRAP;
 	if (o->tmpdir == NULL) {
 		o->tmpdir = getenv("TMPDIR");
 		if (!o->tmpdir || !*o->tmpdir)
@@ -926,6 +1000,8 @@ void opts_parse(struct opts *o, int argc, char **argv)
 
 void opts_release(struct opts *o)
 {
+	free(o->tagstring_buf);
+	o->tagstring_buf = NULL;
 	free(o->sshlogins);
 	free(o->slfs);
 	free(o->transferfiles);

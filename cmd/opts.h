@@ -50,7 +50,20 @@ struct src_spec {
 	char **vals;		/* SRC_ARGS: borrowed from argv */
 	size_t nvals;
 	const char *path;	/* SRC_FILE */
-	int linked;		/* paired with the previous source */
+	int linked;		/* paired with the previous one: LINK_* */
+};
+
+enum {
+	LINK_STOP = 1,		/* :::+ stops at the shortest, as GNU */
+	LINK_WRAP = 2,		/* --link: the shorter ones wrap */
+};
+
+enum trim {
+	TRIM_UNSET,		/* none, or rl with --colsep (as GNU) */
+	TRIM_NONE,		/* --trim n */
+	TRIM_L,
+	TRIM_R,
+	TRIM_LR,
 };
 
 struct opts {
@@ -61,8 +74,10 @@ struct opts {
 	enum out_mode output;
 	int tag;
 	const char *tagstring;
+	char *tagstring_buf;	/* --tagstring with \t made a tab, owned */
 	int dry_run;
 	int verbose;
+	int trace;		/* -t: each command on stderr as it starts */
 
 	int quote;		/* -q */
 	int use_shell_env;	/* --shell */
@@ -70,7 +85,11 @@ struct opts {
 
 	char sep;		/* record separator */
 	int skip_empty;		/* -r */
+	const char *eof_str;	/* -E: a record equal to it ends the input */
 	const char *colsep;	/* -C */
+	enum trim trim;		/* --trim */
+	const char *header;	/* --header : or REGEX: first line names */
+	int plus;		/* --plus */
 	int link;
 
 	long long max_args;	/* -n / -N; 0 = one record per job */
@@ -112,6 +131,7 @@ struct opts {
 	const char *joblog;	/* --joblog FILE, "-" stdout, "+FILE" append */
 	int resume;		/* --resume */
 	int resume_failed;	/* --resume-failed */
+	int resume_anyway;	/* --resume-anyway: even if commands differ */
 	int retry_failed;	/* --retry-failed */
 	const char *results;	/* --results DIR */
 	int json;		/* --json */
@@ -131,7 +151,7 @@ struct opts {
 	double stall_timeout;	/* --stall-timeout seconds (default 60) */
 	long long max_filesize;	/* --max-filesize bytes, 0 = no limit */
 	long long limit_rate;	/* --limit-rate bytes/s in total, 0 = none */
-	char **headers;		/* --header, repeatable, borrowed */
+	char **headers;		/* -H, repeatable, borrowed */
 	size_t nheaders;
 	const char *user_agent;	/* --user-agent */
 	const char *cacert;	/* --cacert FILE */

@@ -165,6 +165,20 @@ void optval_halt(struct halt *h, const char *s)
 		h->when = s[0] == '1' ? HALT_SOON : HALT_NOW;
 		return;
 	}
+	/* GNU parallel's older forms: -1 and -2 stop on the first success,
+	 * soon and now; N% is soon,fail=N%. */
+	if (!strcmp(s, "-1") || !strcmp(s, "-2")) {
+		h->when = s[1] == '1' ? HALT_SOON : HALT_NOW;
+		h->what = HALT_SUCCESS;
+		return;
+	}
+	n = strlen(s);
+	if (n > 1 && n < sizeof(num) && s[n - 1] == '%' &&
+	    strspn(s, "0123456789.") == n - 1) {
+		h->when = HALT_SOON;
+		what = s;
+		goto percent;
+	}
 	if (!strncmp(s, "now,", 4))
 		h->when = HALT_NOW;
 	else if (!strncmp(s, "soon,", 5))
@@ -181,6 +195,7 @@ void optval_halt(struct halt *h, const char *s)
 	else
 		goto bad;
 	what = strchr(what, '=') + 1;
+percent:
 	n = strlen(what);
 	if (n && n < sizeof(num) && what[n - 1] == '%') {
 		double pct;
@@ -202,5 +217,38 @@ void optval_halt(struct halt *h, const char *s)
 bad:
 	die_usage("invalid --halt '%s' (want e.g. now,fail=1, soon,fail=10%%, "
 		  "now,success=1, now,done=5)", s);
+}
+
+/* --trim: n, l, r, lr or rl, as GNU parallel spells them. */
+enum trim optval_trim(const char *s)
+{
+	if (!strcmp(s, "n"))
+		return TRIM_NONE;
+	if (!strcmp(s, "l"))
+		return TRIM_L;
+	if (!strcmp(s, "r"))
+		return TRIM_R;
+	if (!strcmp(s, "lr") || !strcmp(s, "rl"))
+		return TRIM_LR;
+	die_usage("invalid --trim '%s' (want n, l, r, lr or rl)", s);
+}
+
+/* --tagstring: "\t" is a tab, as GNU parallel reads it. */
+char *optval_tabs(const char *s)
+{
+	char *copy = strdup(s), *d = copy;
+
+	if (!copy)
+		die("out of memory");
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] == 't') {
+			*d++ = '\t';
+			s++;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+	return copy;
 }
 

@@ -1,7 +1,8 @@
 /*
  * optval: the values of options that are more than a plain number: -j
- * (N, N%, +N, -N, 0), --termseq, --halt, and counts, durations and sizes
- * with the option's name in the message. Each checks its value and, on
+ * (N, N%, +N, -N, 0), --termseq, --halt (GNU parallel's older 1, 2, -1,
+ * -2 and N% too), --trim, the \t of --tagstring, and counts, durations
+ * and sizes with the option's name in the message. Each checks its value and, on
  * junk, prints a usage error naming the option and exits 255, as only
  * cmd/ may; plain numbers go through cmd/num.
  *
@@ -20,5 +21,9 @@ double optval_duration(const char *opt, const char *s);
 long long optval_size(const char *opt, const char *s);
 void optval_termseq(struct termseq *t, const char *arg);
 void optval_halt(struct halt *h, const char *s);
+/* --trim: n, l, r, lr or rl. */
+enum trim optval_trim(const char *s);
+/* --tagstring: a copy of s with each \t made a tab (free it). */
+char *optval_tabs(const char *s);
 
 #endif

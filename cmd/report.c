@@ -78,7 +78,7 @@ int report_joblog(int fd, const struct job *j)
 	e.start = j->start;
 	e.runtime = j->runtime;
 	e.sent = j->sent;
-	e.received = cap_total(&j->out) + cap_total(&j->err);
+	e.received = cap_total(&j->out) + cap_total(&j->err) + j->streamed;
 	/* As GNU parallel: -1 for a job we killed on --timeout; a job that
 	 * died of a signal on its own has exit value 0 and the signal. */
 	e.exitval = j->timed_out ? -1 : j->sig ? 0 : j->status;
@@ -186,6 +186,186 @@ int report_json(int fd, struct job *j)
 			    : buf_addstr(&b, "null");
 	if (!rc)
 		rc = buf_addstr(&b, "}\n");
+	if (!rc)
+		rc = out_write(fd, b.p, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+int report_table_kind(const char *results)
+{
+	size_t n = strlen(results);
+
+	if (n > 4 && !strcmp(results + n - 4, ".tsv"))
+		return TABLE_TSV;
+	if (n > 4 && !strcmp(results + n - 4, ".csv"))
+		return TABLE_CSV;
+	if (n > 5 && !strcmp(results + n - 5, ".json"))
+		return TABLE_JSON;
+	return 0;
+}
+
+static int needs_quotes(const char *p, size_t n, char sep)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == sep || p[i] == '"' || p[i] == ' ' ||
+		    p[i] == '\t' || p[i] == '\n' || p[i] == '\r')
+			return 1;
+	return 0;
+}
+
+/* One CSV/TSV field of n bytes at p, quoted when needed. */
+static int table_chunk(struct buf *b, const char *p, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = p[i] == '"' ? buf_add(b, "\"\"", 2)
+				 : buf_addch(b, p[i]);
+	return rc;
+}
+
+static int table_field(struct buf *b, const char *p, size_t n, char sep)
+{
+	int q = needs_quotes(p, n, sep), rc;
+
+	rc = buf_addch(b, sep);
+	if (!rc && q)
+		rc = buf_addch(b, '"');
+	if (!rc)
+		rc = q ? table_chunk(b, p, n) : buf_add(b, p, n);
+	if (!rc && q)
+		rc = buf_addch(b, '"');
+	return rc;
+}
+
+/* A capture as one field: a first pass decides on quotes. */
+static int table_capture(int fd, struct buf *b, struct capture *c, char sep)
+{
+	unsigned long long off, len = cap_len(c);
+	char chunk[65536];
+	int q = 0, rc;
+
+	for (off = 0; !q && off < len;) {
+		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
+
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		off += (unsigned long long)n;
+		q = needs_quotes(chunk, (size_t)n, sep);
+	}
+	rc = buf_addch(b, sep);
+	if (!rc && q)
+		rc = buf_addch(b, '"');
+	for (off = 0; !rc && off < len;) {
+		ssize_t n = cap_read(c, off, chunk, sizeof(chunk));
+
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		off += (unsigned long long)n;
+		rc = q ? table_chunk(b, chunk, (size_t)n)
+		       : buf_add(b, chunk, (size_t)n);
+		if (!rc && b->len > (1 << 20)) {
+			rc = out_write(fd, b->p, b->len);
+			buf_reset(b);
+		}
+	}
+	if (!rc && q)
+		rc = buf_addch(b, '"');
+	return rc;
+}
+
+static int table_header(struct buf *b, int kind, size_t nargs)
+{
+	static const char *const cols[] = {
+		"Seq", "Host", "Starttime", "JobRuntime", "Send", "Receive",
+		"Exitval", "Signal", "Command",
+	};
+	char sep = kind == TABLE_CSV ? ',' : '\t', v[32];
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < sizeof(cols) / sizeof(*cols); i++) {
+		if (i)
+			rc = buf_addch(b, sep);
+		if (!rc)
+			rc = buf_addstr(b, cols[i]);
+	}
+	for (size_t i = 0; !rc && i < nargs; i++) {
+		snprintf(v, sizeof(v), "%cV%zu", sep, i + 1);
+		rc = buf_addstr(b, v);
+	}
+	if (!rc)
+		rc = buf_addch(b, sep);
+	if (!rc)
+		rc = buf_addstr(b, "Stdout");
+	if (!rc)
+		rc = buf_addch(b, sep);
+	if (!rc)
+		rc = buf_addstr(b, "Stderr\n");
+	return rc;
+}
+
+int report_table(int fd, int kind, const struct job *j, int *header)
+{
+	struct job *jj = (struct job *)j;	/* captures are read only */
+	struct buf b = BUF_INIT;
+	char num[256], sep = kind == TABLE_CSV ? ',' : '\t';
+	unsigned long long received = cap_total(&jj->out) +
+				      cap_total(&jj->err) + j->streamed;
+	int exitval = j->timed_out ? -1 : j->sig ? 0 : j->status, rc = 0;
+	size_t i;
+
+	if (kind != TABLE_JSON && !*header)
+		rc = table_header(&b, kind, j->nargs);
+	*header = 1;
+	if (kind == TABLE_JSON) {
+		snprintf(num, sizeof(num), "{ \"Seq\": %llu, \"Host\": \":\", "
+			 "\"Starttime\": %.3f, \"JobRuntime\": %.3f, "
+			 "\"Send\": 0, \"Receive\": %llu, \"Exitval\": %d, "
+			 "\"Signal\": %d, \"Command\": ", j->seq, j->start,
+			 j->runtime, received, exitval, j->sig);
+		rc = buf_addstr(&b, num);
+		if (!rc)
+			rc = json_str(&b, buf_str(&j->cmdline),
+				      j->cmdline.len);
+		if (!rc)
+			rc = buf_addstr(&b, ", \"V\": [ ");
+		for (i = 0; !rc && i < j->nargs; i++) {
+			if (i)
+				rc = buf_addch(&b, ',');
+			if (!rc)
+				rc = json_str(&b, j->args[i].p,
+					      j->args[i].len);
+		}
+		if (!rc)
+			rc = buf_addstr(&b, " ], \"Stdout\": ");
+		if (!rc)
+			rc = json_capture(fd, &b, &jj->out);
+		if (!rc)
+			rc = buf_addstr(&b, ", \"Stderr\": ");
+		if (!rc)
+			rc = json_capture(fd, &b, &jj->err);
+		if (!rc)
+			rc = buf_addstr(&b, " }\n");
+		goto out;
+	}
+	snprintf(num, sizeof(num), "%llu%c:%c%.3f%c%.3f%c0%c%llu%c%d%c%d",
+		 j->seq, sep, sep, j->start, sep, j->runtime, sep, sep,
+		 received, sep, exitval, sep, j->sig);
+	if (!rc)
+		rc = buf_addstr(&b, num);
+	if (!rc)
+		rc = table_field(&b, buf_str(&j->cmdline), j->cmdline.len,
+				 sep);
+	for (i = 0; !rc && i < j->nargs; i++)
+		rc = table_field(&b, j->args[i].p, j->args[i].len, sep);
+	if (!rc)
+		rc = table_capture(fd, &b, &jj->out, sep);
+	if (!rc)
+		rc = table_capture(fd, &b, &jj->err, sep);
+	if (!rc)
+		rc = buf_addch(&b, '\n');
+out:
 	if (!rc)
 		rc = out_write(fd, b.p, b.len);
 	buf_release(&b);

@@ -37,6 +37,20 @@ int report_json(int fd, struct job *j);
  */
 int report_results(int dirfd, const struct job *j, char *err, size_t errlen);
 
+/*
+ * --results NAME.tsv, NAME.csv or NAME.json (-.tsv etc. for stdout): one
+ * table of every job, as GNU parallel writes it. report_table_kind() says
+ * which a --results value names (0: a directory). report_table() writes
+ * the job's row, after the header when *header is 0 (it sets it): Seq,
+ * Host, Starttime, JobRuntime, Send, Receive, Exitval, Signal, Command,
+ * V1..Vn (the job's arguments), Stdout, Stderr. TSV and CSV quote a field
+ * holding the separator, a quote, a blank or a line break in double
+ * quotes, with each quote doubled; JSON writes one object per line.
+ */
+enum { TABLE_TSV = 1, TABLE_CSV, TABLE_JSON };
+int report_table_kind(const char *results);
+int report_table(int fd, int kind, const struct job *j, int *header);
+
 /* --files: save the job's stdout into a new file in tmpdir and append its
  * name to name. */
 int report_files(struct buf *name, struct job *j, const char *tmpdir,

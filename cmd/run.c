@@ -58,6 +58,7 @@
 struct slot {
 	char **envp;
 	char seq[40], num[40];
+	char pseq[48], pslot[48];	/* GNU parallel's names, too */
 	struct fetch_slot *fetch;
 };
 
@@ -72,14 +73,25 @@ struct run {
 	struct emitter emit;
 	struct launcher *launcher;
 	const char *shell;
-	char **env;		/* environ without LANES_SEQ/LANES_SLOT */
+	char **env;		/* environ without what slot_env sets */
 	size_t nenv;
+	char pid_env[40];	/* PARALLEL_PID=, as GNU parallel sets it */
 	struct slot *slots;	/* [1..jobs] */
 	int want_cmdline;	/* keep each job's command line */
 	struct joblog resume;	/* --resume*: what a previous run did */
 	int have_resume;
+	/* --resume checks each logged command against the one it would
+	 * run now; jobs it must run wait in held until every logged number
+	 * was checked, so a changed input stops lanes before anything runs.
+	 * Reader thread only. */
+	unsigned long long resume_max;	/* the highest logged number */
+	int resume_check;
+	struct job **held;
+	size_t nheld, heldcap;
+	unsigned long long nskipped;	/* under mu: done in the log */
 	int joblog_fd;		/* -1 without --joblog */
-	int results_fd;		/* -1 without --results */
+	int results_fd;		/* -1 without --results DIR */
+	int table_fd;		/* -1 without --results NAME.tsv... */
 	struct progress *progress;
 	struct fetch *fetch;	/* --download: the run's transfers, or NULL */
 	struct bulk *bulk;	/* --pipe: blocks and feeders, or NULL */
@@ -198,15 +210,21 @@ static int slot_env(struct run *r, struct slot *s, unsigned slot,
 		    unsigned long long seq)
 {
 	if (!s->envp) {
-		s->envp = calloc(r->nenv + 3, sizeof(*s->envp));
+		s->envp = calloc(r->nenv + 6, sizeof(*s->envp));
 		if (!s->envp)
 			return -ENOMEM;
 		memcpy(s->envp, r->env, r->nenv * sizeof(*s->envp));
 		s->envp[r->nenv] = s->seq;
 		s->envp[r->nenv + 1] = s->num;
+		s->envp[r->nenv + 2] = s->pseq;
+		s->envp[r->nenv + 3] = s->pslot;
+		s->envp[r->nenv + 4] = r->pid_env;
 		snprintf(s->num, sizeof(s->num), "LANES_SLOT=%u", slot);
+		snprintf(s->pslot, sizeof(s->pslot), "PARALLEL_JOBSLOT=%u",
+			 slot);
 	}
 	snprintf(s->seq, sizeof(s->seq), "LANES_SEQ=%llu", seq);
+	snprintf(s->pseq, sizeof(s->pseq), "PARALLEL_SEQ=%llu", seq);
 	return 0;
 }
 
@@ -325,7 +343,8 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	struct buf remote_line = BUF_INIT;
 	size_t hostfails;
 	char *shargv[4];
-	int want_display = o->verbose || o->dry_run || r->want_cmdline;
+	int want_display = o->verbose || o->dry_run || o->trace ||
+			   r->want_cmdline;
 	int rc;
 
 	memset(&cmd, 0, sizeof(cmd));
@@ -365,8 +384,12 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		buf_reset(&j->cmdline);
 		buf_add(&j->cmdline, buf_str(&cmd.display), cmd.display.len);
 	}
-	if (o->verbose || o->dry_run) {
+	if (o->verbose || o->dry_run || o->trace)
 		buf_addch(&cmd.display, '\n');
+	/* -t: GNU parallel's trace, on stderr as the job starts. */
+	if (o->trace && !o->dry_run)
+		out_write(STDERR_FILENO, cmd.display.p, cmd.display.len);
+	if (o->verbose || o->dry_run) {
 		rc = emit_print(&r->emit, j, cmd.display.p, cmd.display.len);
 		if (o->dry_run || rc)
 			goto out;
@@ -562,11 +585,52 @@ static void run_fetch(struct run *r, struct job *j, struct slot *s)
 	buf_release(&res.line);
 }
 
+/*
+ * Say why --halt stops lanes, in one line, as GNU parallel says which job
+ * failed and how many it waits for: "lanes: --halt soon,fail=1: job 2
+ * failed (exit 3); starting no more jobs, waiting for 1 running".
+ */
+static void halt_say(const struct halt *h, const struct job *j,
+		     unsigned long long running)
+{
+	static const char *const whats[] = {
+		[HALT_FAIL] = "fail", [HALT_SUCCESS] = "success",
+		[HALT_DONE] = "done",
+	};
+	char spec[64], how[64], rest[96];
+
+	if (h->is_percent)
+		snprintf(spec, sizeof(spec), "%s,%s=%g%%",
+			 h->when == HALT_NOW ? "now" : "soon", whats[h->what],
+			 h->percent);
+	else
+		snprintf(spec, sizeof(spec), "%s,%s=%lld",
+			 h->when == HALT_NOW ? "now" : "soon", whats[h->what],
+			 h->count);
+	if (!j->failed)
+		snprintf(how, sizeof(how), "succeeded");
+	else if (j->timed_out)
+		snprintf(how, sizeof(how), "failed (timed out)");
+	else if (j->sig)
+		snprintf(how, sizeof(how), "failed (signal %d)", j->sig);
+	else
+		snprintf(how, sizeof(how), "failed (exit %d)", j->status);
+	if (h->when == HALT_NOW && running)
+		snprintf(rest, sizeof(rest), "ending the %llu running",
+			 running);
+	else if (running)
+		snprintf(rest, sizeof(rest), "starting no more jobs, waiting "
+			 "for %llu running", running);
+	else
+		snprintf(rest, sizeof(rest), "starting no more jobs");
+	error("--halt %s: job %llu %s; %s", spec, j->seq, how, rest);
+}
+
 /* Count a finished job and decide whether --halt stops lanes now. */
 static void job_finished(struct run *r, struct job *j)
 {
 	const struct halt *h = &r->o->halt;
-	unsigned long long count, base;
+	unsigned long long count, base, started, running = 0;
 	int trigger = 0;
 
 	pthread_mutex_lock(&r->mu);
@@ -597,11 +661,14 @@ static void job_finished(struct run *r, struct job *j)
 				r->halt_status = 1;
 			r->stopping = 1;
 			pthread_cond_broadcast(&r->cv);
+			started = atomic_load(&r->nstarted);
+			running = started > r->ndone ? started - r->ndone : 0;
 		}
 	}
 	pthread_mutex_unlock(&r->mu);
 	if (!trigger)
 		return;
+	halt_say(h, j, running);
 	pool_cancel(r->pool);
 	if (r->o->download)
 		fetch_stop(r->fetch);
@@ -676,6 +743,27 @@ out:
 	cap_finish(&j->err);
 }
 
+/*
+ * The exit status after --halt, as GNU parallel 20221122 gives it: 0 for
+ * success=; the status of the job that made it stop for fail=1 and
+ * done=1; the number of failed jobs for a larger count; and for a
+ * percentage, the percentage of all jobs that failed, rounded up.
+ * Called under mu.
+ */
+static int halt_exit(struct run *r)
+{
+	const struct halt *h = &r->o->halt;
+	unsigned long long base = r->total ? r->total : r->nsubmitted;
+
+	if (h->what == HALT_SUCCESS)
+		return 0;
+	if (h->is_percent)
+		return base ? (int)((r->nfailed * 100 + base - 1) / base) : 0;
+	if (h->count == 1)
+		return r->halt_status;
+	return r->nfailed > 100 ? 101 : (int)r->nfailed;
+}
+
 static int exit_status(struct run *r)
 {
 	int st;
@@ -686,7 +774,7 @@ static int exit_status(struct run *r)
 	else if (r->out_err)
 		st = EXIT_LANES;
 	else if (r->halted)
-		st = r->halt_status;
+		st = halt_exit(r);
 	else
 		st = r->emit.failed > 100 ? 101 : (int)r->emit.failed;
 	pthread_mutex_unlock(&r->mu);
@@ -726,11 +814,16 @@ static int env_setup(struct run *r)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		if (!strncmp(environ[i], "LANES_SEQ=", 10) ||
-		    !strncmp(environ[i], "LANES_SLOT=", 11))
+		    !strncmp(environ[i], "LANES_SLOT=", 11) ||
+		    !strncmp(environ[i], "PARALLEL_SEQ=", 13) ||
+		    !strncmp(environ[i], "PARALLEL_JOBSLOT=", 17) ||
+		    !strncmp(environ[i], "PARALLEL_PID=", 13))
 			continue;
 		r->env[k++] = environ[i];
 	}
 	r->nenv = k;
+	snprintf(r->pid_env, sizeof(r->pid_env), "PARALLEL_PID=%ld",
+		 (long)getpid());
 	return 0;
 }
 
@@ -745,6 +838,10 @@ static void counts(void *ctx, struct progress_counts *c)
 	/* A --total that was too small must not show 5/2 done. */
 	c->total = r->total && r->total < r->nsubmitted ? r->nsubmitted
 							 : r->total;
+	/* Jobs --resume skips are not this run's work: a resumed bar ends
+	 * at 100% too. */
+	if (c->total > r->nskipped)
+		c->total -= r->nskipped;
 	pthread_mutex_unlock(&r->mu);
 	c->bytes = r->o->download ? fetch_bytes(r->fetch) : 0;
 }
@@ -761,8 +858,13 @@ static void release(struct run *r)
 		close(r->joblog_fd);
 	if (r->results_fd >= 0)
 		close(r->results_fd);
+	if (r->table_fd >= 0)
+		close(r->table_fd);
 	if (r->have_resume)
 		joblog_release(&r->resume);
+	for (size_t i = 0; i < r->nheld; i++)
+		job_free(r->held[i]);
+	free(r->held);
 	emit_release(&r->emit);
 	if (r->remote)
 		remote_free(r->remote);	/* and its launcher */
@@ -820,8 +922,8 @@ static int bulk_setup(struct run *r, char *err, size_t errlen)
 	bo.block.nrec = o->positional ? (unsigned long long)o->max_args : 0;
 	bo.block.lines = o->max_lines > 0 ? (unsigned long long)o->max_lines
 					  : 0;
-	if (o->nheaders == 1) {
-		const char *h = o->headers[0];
+	if (o->header) {
+		const char *h = o->header;
 
 		n = strspn(h, "0123456789");
 		if (!strcmp(h, ":"))
@@ -862,6 +964,11 @@ static int open_reports(struct run *r, char *err, size_t errlen)
 			return rc;
 		}
 		r->have_resume = 1;
+		if (r->resume.n)
+			r->resume_max = r->resume.e[r->resume.n - 1].seq;
+		/* A command that holds {%} differs from run to run. */
+		r->resume_check = !o->retry_failed && !o->resume_anyway &&
+				  !(r->t && tmpl_uses_slot(r->t));
 	}
 	if (o->joblog) {
 		r->joblog_fd = report_joblog_open(o->joblog, resuming, err,
@@ -869,7 +976,20 @@ static int open_reports(struct run *r, char *err, size_t errlen)
 		if (r->joblog_fd < 0)
 			return r->joblog_fd;
 	}
-	if (o->results) {
+	if (o->results && report_table_kind(o->results)) {
+		/* "-.tsv" and the like: the table on our stdout. */
+		if (!strncmp(o->results, "-.", 2))
+			r->table_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		else
+			r->table_fd = open(o->results, O_WRONLY | O_CREAT |
+					   O_TRUNC | O_CLOEXEC, 0666);
+		if (r->table_fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot open '%s': %s",
+				 o->results, strerror(errno));
+			return rc;
+		}
+	} else if (o->results) {
 		if (mkdir(o->results, 0777) && errno != EEXIST) {
 			rc = -errno;
 			snprintf(err, errlen, "cannot create '%s': %s",
@@ -984,11 +1104,12 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	r->t = t;
 	r->joblog_fd = -1;
 	r->results_fd = -1;
+	r->table_fd = -1;
 	r->total = o->total > 0 ? (unsigned long long)o->total : 0;
 	r->shell = "/bin/sh";
 	if (o->use_shell_env && getenv("SHELL") && *getenv("SHELL"))
 		r->shell = getenv("SHELL");
-	r->want_cmdline = o->joblog || o->json;
+	r->want_cmdline = o->joblog || o->json || o->results;
 	r->cap = o->jobs;
 	/* libcurl must be set up before any thread exists. */
 	if (o->download) {
@@ -1021,6 +1142,10 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 	if (!rc)
 		rc = emit_init(&r->emit, o, tagstring, r->joblog_fd,
 			       r->results_fd, stdout_failed, r);
+	if (!rc && r->table_fd >= 0) {
+		r->emit.table_fd = r->table_fd;
+		r->emit.table_kind = report_table_kind(o->results);
+	}
 	if (!rc && !r->launcher)
 		rc = launch_local_new(&r->launcher, o->jobs,
 				      sysconf(_SC_ARG_MAX));
@@ -1067,6 +1192,90 @@ static int already_done(struct run *r, unsigned long long seq)
 	return 1;
 }
 
+/* The command the job log would show for these arguments. */
+static int logged_form(struct run *r, unsigned long long seq,
+		       const struct tmpl_arg *args, size_t nargs,
+		       struct buf *b)
+{
+	struct tmpl_job tj = { args, nargs, seq, 1 };
+	struct tmpl_cmd cmd;
+	int rc = 0;
+
+	if (r->o->download) {
+		for (size_t i = 0; i < nargs && !rc; i++) {
+			if (i)
+				rc = buf_addch(b, '\t');
+			if (!rc)
+				rc = buf_add(b, args[i].p, args[i].len);
+		}
+		return rc;
+	}
+	rc = r->t ? tmpl_expand(r->t, &tj, &cmd, 1)
+		  : cmdline_expand(args, nargs, r->o->use_shell_env, &cmd);
+	if (!rc)
+		rc = buf_add(b, buf_str(&cmd.display), cmd.display.len);
+	tmpl_cmd_release(&cmd);
+	return rc;
+}
+
+/*
+ * --resume: 0 if the log's command for seq is the one lanes would run now
+ * (or the log has none); else say so, and return -ESTALE.
+ */
+static int resume_matches(struct run *r, unsigned long long seq,
+			  const struct tmpl_arg *args, size_t nargs)
+{
+	const struct joblog_entry *e = joblog_lookup(&r->resume, seq);
+	struct buf now = BUF_INIT;
+	int rc;
+
+	if (!e)
+		return 0;
+	rc = logged_form(r, seq, args, nargs, &now);
+	if (rc == 0 && (now.len != e->cmdlen ||
+			memcmp(buf_str(&now), e->cmd, now.len))) {
+		error("--resume: job %llu in '%s' ran '%.*s', the input now "
+		      "makes it '%.*s': the input changed, and skipping by "
+		      "number would skip the wrong jobs; use a new --joblog, "
+		      "or --resume-anyway to skip by number all the same",
+		      seq, r->o->joblog[0] == '+' ? r->o->joblog + 1
+						  : r->o->joblog,
+		      (int)(e->cmdlen > 200 ? 200 : e->cmdlen), e->cmd,
+		      (int)(now.len > 200 ? 200 : now.len), buf_str(&now));
+		rc = -ESTALE;
+	}
+	buf_release(&now);
+	return rc == -EILSEQ ? 0 : rc;
+}
+
+static int submit_job(struct run *r, struct job *j)
+{
+	int rc;
+
+	/* Only the reader submits, so turns follow the queue's order. */
+	pthread_mutex_lock(&r->mu);
+	j->turn = r->nturns++;
+	pthread_mutex_unlock(&r->mu);
+	rc = pool_submit(r->pool, j, NULL);
+	if (rc)
+		job_free(j);
+	return rc;
+}
+
+/* Submit the jobs that waited for the --resume check. */
+static int release_held(struct run *r)
+{
+	int rc = 0;
+	size_t i;
+
+	for (i = 0; i < r->nheld && !rc; i++)
+		rc = submit_job(r, r->held[i]);
+	for (; i < r->nheld; i++)
+		job_free(r->held[i]);
+	r->nheld = 0;
+	return rc;
+}
+
 int run_submit(struct run *r, unsigned long long seq,
 	       const struct tmpl_arg *args, size_t nargs)
 {
@@ -1079,19 +1288,41 @@ int run_submit(struct run *r, unsigned long long seq,
 	if (seq > r->nsubmitted)
 		r->nsubmitted = seq;
 	pthread_mutex_unlock(&r->mu);
-	if (already_done(r, seq))
+	if (r->resume_check && seq <= r->resume_max) {
+		rc = resume_matches(r, seq, args, nargs);
+		if (rc)
+			return rc;
+	}
+	if (already_done(r, seq)) {
+		pthread_mutex_lock(&r->mu);
+		r->nskipped++;
+		pthread_mutex_unlock(&r->mu);
 		return 0;
+	}
 	j = job_new(seq, args, nargs, r->o->tmpdir);
 	if (!j)
 		return -ENOMEM;
-	/* Only the reader submits, so turns follow the queue's order. */
-	pthread_mutex_lock(&r->mu);
-	j->turn = r->nturns++;
-	pthread_mutex_unlock(&r->mu);
-	rc = pool_submit(r->pool, j, NULL);
-	if (rc)
+	if (r->resume_check && seq <= r->resume_max) {
+		if (r->nheld == r->heldcap) {
+			size_t cap = r->heldcap ? r->heldcap * 2 : 64;
+			struct job **h = realloc(r->held, cap * sizeof(*h));
+
+			if (!h) {
+				job_free(j);
+				return -ENOMEM;
+			}
+			r->held = h;
+			r->heldcap = cap;
+		}
+		r->held[r->nheld++] = j;
+		return 0;
+	}
+	rc = release_held(r);
+	if (rc) {
 		job_free(j);
-	return rc;
+		return rc;
+	}
+	return submit_job(r, j);
 }
 
 /* A job for block b, or with b NULL a --round-robin job. */
@@ -1151,6 +1382,8 @@ const struct joblog *run_resume_log(struct run *r)
 
 void run_input_done(struct run *r)
 {
+	if (release_held(r))
+		run_stop(r, SIGTERM, 0);
 	pthread_mutex_lock(&r->mu);
 	if (!r->total)
 		r->total = r->nsubmitted;

@@ -39,8 +39,11 @@ int run_new(struct run **out, const struct opts *o, const struct tmpl *t,
 /*
  * Copies the arguments. The job gets the next sequence number when seq is
  * 0, or seq (--retry-failed reruns jobs under their old numbers). A job
- * that --resume says is done is skipped. 0, -ECANCELED when stopping, or
- * -errno.
+ * that --resume says is done is skipped. With --resume*, the command of a
+ * logged number must be the one the log shows; when it differs,
+ * run_submit() says so and returns -ESTALE, and no job has started
+ * (jobs up to the highest logged number wait until all were checked).
+ * 0, -ECANCELED when stopping, or -errno.
  */
 int run_submit(struct run *r, unsigned long long seq,
 	       const struct tmpl_arg *args, size_t nargs);

@@ -124,6 +124,20 @@ int quote_is_shell_word(const char *s, size_t n)
 	return 0;
 }
 
+size_t quote_shell_len(const char *s, size_t n)
+{
+	size_t i, len = n + 2;
+	int plain = n > 0 && s[0] != '=';
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\'')
+			len += 3;
+		if (!is_safe((unsigned char)s[i]))
+			plain = 0;
+	}
+	return plain ? n : len;
+}
+
 int quote_needs_shell(const char *s, size_t n)
 {
 	size_t i, start, end;

@@ -23,6 +23,9 @@
  */
 int quote_shell(struct buf *b, const char *s, size_t n);
 
+/* The number of bytes quote_shell() would append for s[0..n). */
+size_t quote_shell_len(const char *s, size_t n);
+
 /*
  * 1 if the command line s[0..n) needs /bin/sh to mean what it says: any
  * quoting, expansion, redirection, pipe, list, grouping, glob, comment,

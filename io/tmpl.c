@@ -27,10 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "errbuf.h"
 #include "quote.h"
 
-/* Room for the shell's path and "-c" in tmpl_size(). */
+/* Room for the shell's path and "-c" in the -m/-X fill's estimate. */
 #define SH_OVERHEAD 32
 
 enum seg_kind {
@@ -39,6 +40,9 @@ enum seg_kind {
 	SEG_POS,	/* {n}, {-n} and modified forms */
 	SEG_SEQ,	/* {#} */
 	SEG_SLOT,	/* {%} */
+	SEG_TOTAL,	/* {##} (--plus) */
+	SEG_SEQ0,	/* {0#} (--plus): zero-padded */
+	SEG_SLOT0,	/* {0%} (--plus): zero-padded */
 };
 
 enum seg_mod {
@@ -47,6 +51,15 @@ enum seg_mod {
 	MOD_BASE,	/* {/} */
 	MOD_DIR,	/* {//} */
 	MOD_BASEDOT,	/* {/.} */
+	/* --plus */
+	MOD_DOT2,	/* {..} */
+	MOD_DOT3,	/* {...} */
+	MOD_BASEDOT2,	/* {/..} */
+	MOD_BASEDOT3,	/* {/...} */
+	MOD_PDIR,	/* {+/} */
+	MOD_PEXT,	/* {+.} */
+	MOD_PEXT2,	/* {+..} */
+	MOD_PEXT3,	/* {+...} */
 };
 
 struct seg {
@@ -71,9 +84,13 @@ struct tmpl {
 	int raw;		/* TMPL_RAW */
 	int context;		/* TMPL_CONTEXT, not raw */
 	int has_repl;		/* the user wrote a replacement string */
-	int numbers;		/* {#} or {%} appear */
-	size_t npos_once;	/* positional segments expanded once */
-	size_t npos_each;	/* those repeated per value (-X) */
+	int lead_raw;		/* starts with a replacement string */
+	size_t npos_once;	/* positional strings expanded once */
+	size_t npos_each;	/* ... and once per value (-X words) */
+	int numbers;		/* {#}, {%} or a --plus count appear */
+	int needs_total;	/* {##} or {0#} appear */
+	unsigned long long total;	/* tmpl_set_counts() */
+	unsigned slots;
 	char *text;		/* every literal, plus quoted copies */
 	struct seg *segs;
 	struct word *words;
@@ -88,6 +105,8 @@ struct vals {
 	size_t nargs;
 	const char *seq, *slot;
 	size_t seq_len, slot_len;
+	const char *total, *seq0, *slot0;	/* --plus */
+	size_t total_len, seq0_len, slot0_len;
 };
 
 /* ---- Modifiers ---------------------------------------------------- */
@@ -113,6 +132,28 @@ static size_t strip_ext(const char *p, size_t n)
 		if (*q != '.')
 			return (size_t)(dot - p);
 	}
+	return n;
+}
+
+/*
+ * Length of p[0..n) without its last count (2 or 3) extensions, as GNU
+ * parallel's {..} and {...}: each must be a non-empty run of non-dots, and
+ * the name left must not be only dots; otherwise nothing is removed.
+ */
+static size_t strip_exts(const char *p, size_t n, int count)
+{
+	size_t b = base_off(p, n), end = n;
+	const char *dot, *q;
+
+	for (int i = 0; i < count; i++) {
+		dot = end > b ? memrchr(p + b, '.', end - b) : NULL;
+		if (!dot || (size_t)(dot - p) + 1 == end)
+			return n;
+		end = (size_t)(dot - p);
+	}
+	for (q = p + b; q < p + end; q++)
+		if (*q != '.')
+			return end;
 	return n;
 }
 
@@ -166,24 +207,52 @@ static void modify(const struct tmpl_arg *a, int mod, const char **pp,
 	case MOD_DIR:
 		dir_of(&p, &n);
 		break;
+	case MOD_DOT2:
+	case MOD_DOT3:
+		n = strip_exts(p, n, mod == MOD_DOT2 ? 2 : 3);
+		break;
+	case MOD_BASEDOT2:
+	case MOD_BASEDOT3:
+		b = base_off(p, n);
+		p += b;
+		n = strip_exts(p, n - b, mod == MOD_BASEDOT2 ? 2 : 3);
+		break;
+	case MOD_PDIR:
+		/* What precedes the last '/', or nothing. */
+		b = base_off(p, n);
+		n = b ? b - 1 : 0;
+		break;
+	case MOD_PEXT:
+	case MOD_PEXT2:
+	case MOD_PEXT3:
+		/* What {.}, {..} or {...} removes, without its first dot. */
+		b = mod == MOD_PEXT ? strip_ext(p, n) :
+			strip_exts(p, n, mod == MOD_PEXT2 ? 2 : 3);
+		p += b < n ? b + 1 : n;
+		n = b < n ? n - b - 1 : 0;
+		break;
 	}
 	*pp = p;
 	*pn = n;
 }
 
-/* The value of a positional segment; the empty string when out of range. */
-static void pos_value(const struct vals *v, const struct seg *g,
-		      const char **pp, size_t *pn)
+/*
+ * The value of a positional segment. Out of range it is missing (returns
+ * 0): nothing at all, not even the empty word '', as in GNU parallel.
+ */
+static int pos_value(const struct vals *v, const struct seg *g,
+		     const char **pp, size_t *pn)
 {
 	const struct tmpl_arg *a;
 
 	if (g->n > v->nargs) {
 		*pp = "";
 		*pn = 0;
-		return;
+		return 0;
 	}
 	a = &v->args[g->from_end ? v->nargs - g->n : g->n - 1];
 	modify(a, g->mod, pp, pn);
+	return 1;
 }
 
 /* ---- Parsing ------------------------------------------------------ */
@@ -193,6 +262,9 @@ struct parse {
 	const char *s;		/* the joined text */
 	const char *rs;		/* replstr */
 	size_t rlen;
+	int plus;		/* TMPL_PLUS */
+	char *const *cols;	/* --header column names */
+	size_t ncols;
 	size_t nsegs;
 	struct buf check;	/* the text with each replstr as '_' */
 	int err;		/* sticky, from check */
@@ -203,11 +275,21 @@ static int is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
+/* The --plus modifiers, in the order of enum seg_mod from MOD_DOT2. */
+static const char *const plus_mods[] = {
+	"..", "...", "/..", "/...", "+/", "+.", "+..", "+...",
+};
+
 /* The modifier spelled by p[0..n), or -1. */
-static int parse_mod(const char *p, size_t n)
+static int parse_mod(const char *p, size_t n, int plus)
 {
+	size_t i;
+
 	if (n == 0)
 		return MOD_NONE;
+	for (i = 0; plus && i < sizeof plus_mods / sizeof *plus_mods; i++)
+		if (strlen(plus_mods[i]) == n && !memcmp(p, plus_mods[i], n))
+			return MOD_DOT2 + (int)i;
 	if (n == 1 && p[0] == '.')
 		return MOD_DOT;
 	if (n == 1 && p[0] == '/')
@@ -248,13 +330,32 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 		g->kind = p[0] == '#' ? SEG_SEQ : SEG_SLOT;
 		return 3;
 	}
-	mod = parse_mod(p, blen);
+	if (ps->plus && blen == 2 && (!memcmp(p, "##", 2) ||
+				      !memcmp(p, "0#", 2) ||
+				      !memcmp(p, "0%", 2))) {
+		g->kind = p[1] == '%' ? SEG_SLOT0 :
+			  p[0] == '#' ? SEG_TOTAL : SEG_SEQ0;
+		return 4;
+	}
+	mod = parse_mod(p, blen, ps->plus);
 	if (mod > 0) {
 		g->kind = SEG_ALL;
 		g->mod = (unsigned char)mod;
 		return blen + 2;
 	}
 
+	/* {name}, and {name.} or another modifier after it (--header). */
+	for (i = 0; i < ps->ncols; i++) {
+		size_t nl = strlen(ps->cols[i]);
+
+		if (nl && nl <= blen && !memcmp(p, ps->cols[i], nl) &&
+		    (mod = parse_mod(p + nl, blen - nl, ps->plus)) >= 0) {
+			g->kind = SEG_POS;
+			g->mod = (unsigned char)mod;
+			g->n = i + 1;
+			return blen + 2;
+		}
+	}
 	i = 0;
 	if (p[0] == '-') {
 		g->from_end = 1;
@@ -268,7 +369,7 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 			idx = ((size_t)-1 - 9) / 10;
 		idx = idx * 10 + (size_t)(p[i] - '0');
 	}
-	mod = parse_mod(p + i, blen - i);
+	mod = parse_mod(p + i, blen - i, ps->plus);
 	if (mod < 0 || idx == 0)
 		return 0;
 	g->kind = SEG_POS;
@@ -304,8 +405,10 @@ static size_t scan_word(struct parse *ps, size_t i, size_t end, int split,
 		if (k) {
 			t->segs[ps->nsegs++] = g;
 			t->has_repl = 1;
-			if (g.kind == SEG_SEQ || g.kind == SEG_SLOT)
+			if (g.kind != SEG_ALL && g.kind != SEG_POS)
 				t->numbers = 1;
+			if (g.kind == SEG_TOTAL || g.kind == SEG_SEQ0)
+				t->needs_total = 1;
 			check_add(ps, "_", 1);
 			last = NULL;
 			i += k;
@@ -354,8 +457,49 @@ static int first_word_varies(const struct tmpl *t)
 	return 0;
 }
 
+/*
+ * GNU parallel's {= perl =}: 1 and a message in err if s holds one. There
+ * is no Perl to run it; passing it on as text would run a wrong command.
+ */
+static int perl_expr(const char *s, size_t n, char *err, size_t errlen)
+{
+	const char *open = n > 1 ? memmem(s, n, "{=", 2) : NULL, *close;
+	size_t len;
+
+	if (!open)
+		return 0;
+	close = memmem(open + 2, n - (size_t)(open - s) - 2, "=}", 2);
+	if (!close)
+		return 0;
+	len = (size_t)(close - open) + 2;
+	if (err && errlen)
+		snprintf(err, errlen, "'%.*s': Perl expressions cannot run "
+			 "in lanes; use a --plus replacement string ({..}, "
+			 "{/..}, {+.}...) or shell code in the command, "
+			 "e.g. \"$(printf %%s {} | sed 's/a/b/')\"",
+			 len > 200 ? 200 : (int)len, open);
+	return 1;
+}
+
+/* 1 if the command starts with a replacement string (no blank first). */
+static int starts_with_repl(const struct tmpl *t)
+{
+	const struct word *w = &t->words[0];
+
+	return t->nwords && w->sep_len == 0 && w->nsegs &&
+		t->segs[w->first].kind != SEG_LIT;
+}
+
 int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	       const char *replstr, int flags, char *err, size_t errlen)
+{
+	return tmpl_parse_cols(out, words, nwords, replstr, flags, NULL, 0,
+			       err, errlen);
+}
+
+int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
+		    const char *replstr, int flags, char *const *cols,
+		    size_t ncols, char *err, size_t errlen)
 {
 	struct parse ps;
 	struct buf text = BUF_INIT, quoted = BUF_INIT;
@@ -370,6 +514,9 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	*out = NULL;
 	ps.rs = replstr ? replstr : "{}";
 	ps.rlen = strlen(ps.rs);
+	ps.plus = !!(flags & TMPL_PLUS);
+	ps.cols = cols;
+	ps.ncols = ncols;
 	if (ps.rlen == 0) {
 		errbuf_set(err, errlen, "empty replacement string");
 		rc = -EINVAL;
@@ -396,6 +543,10 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 			rc = buf_addch(&text, ' ');
 		if (rc)
 			goto out;
+	}
+	if (perl_expr(text.p, text.len, err, errlen)) {
+		rc = -EINVAL;
+		goto out;
 	}
 	if (!quote && !t->raw) {
 		for (i = 0; i < text.len && is_blank(text.p[i]); i++)
@@ -459,6 +610,13 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 		t->shell = (flags & TMPL_SHELL) ||
 			quote_needs_shell(ps.check.p, ps.check.len);
 	t->quote = t->shell && !t->raw;
+	/* "{} x" with 'echo a': the command is the value, run as shell
+	 * code with every value unquoted, as GNU parallel documents. */
+	if (!quote && !t->raw && starts_with_repl(t)) {
+		t->shell = 1;
+		t->quote = 0;
+		t->lead_raw = !(flags & TMPL_SHELL);
+	}
 
 	/* The quoted copies go to their own buffer first: quoting from
 	 * text into text could move the bytes being read. */
@@ -517,8 +675,9 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	 * turn out to name something only the shell knows; keep a shell-mode
 	 * twin to fall back on. */
 	if (!t->shell && !t->raw && t->nwords && first_word_varies(t)) {
-		rc = tmpl_parse(&t->twin, words, nwords, replstr,
-				flags | TMPL_SHELL, err, errlen);
+		rc = tmpl_parse_cols(&t->twin, words, nwords, replstr,
+				     flags | TMPL_SHELL, cols, ncols, err,
+				     errlen);
 		if (rc)
 			goto out;
 	}
@@ -549,6 +708,19 @@ int tmpl_has_replstr(const struct tmpl *t)
 	return t->has_repl;
 }
 
+int tmpl_uses_slot(const struct tmpl *t)
+{
+	for (size_t k = 0; k < t->nwords; k++) {
+		const struct word *w = &t->words[k];
+
+		for (size_t i = 0; i < w->nsegs; i++)
+			if (t->segs[w->first + i].kind == SEG_SLOT ||
+			    t->segs[w->first + i].kind == SEG_SLOT0)
+				return 1;
+	}
+	return 0;
+}
+
 int tmpl_is_shell(const struct tmpl *t)
 {
 	return t->shell;
@@ -563,12 +735,13 @@ int tmpl_may_be_shell(const struct tmpl *t)
 
 /*
  * Where shell-mode text goes: into b, or, with b NULL, only counted in n
- * (quoted values at their longest, for tmpl_size()). err is sticky.
+ * (as quote_shell() would write them, for tmpl_size()). err is sticky.
  */
 struct sink {
 	struct buf *b;
 	size_t n;
 	int quote;
+	int estimate;	/* the -m/-X fill's bound, see tmpl_fill_add() */
 	int nopos;	/* count no positional value, see tmpl_fill_add() */
 	int err;
 };
@@ -601,22 +774,22 @@ static size_t quoted_max(const char *p, size_t n)
 
 static void sink_val(struct sink *s, const char *p, size_t n)
 {
-	if (!s->quote) {
+	if (!s->quote)
 		sink_put(s, p, n);
-		return;
-	}
-	if (s->err)
-		return;
-	if (s->b)
+	else if (s->err)
+		;
+	else if (s->b)
 		s->err = quote_shell(s->b, p, n);
-	else
+	else if (s->estimate)
 		s->n += quoted_max(p, n);
+	else
+		s->n += quote_shell_len(p, n);
 }
 
 /* The blank between two values, which quoted_max() counts already. */
 static void sink_blank(struct sink *s)
 {
-	if (s->b || !s->quote)
+	if (!(s->estimate && s->quote && !s->b))
 		sink_put(s, " ", 1);
 }
 
@@ -636,16 +809,23 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 			sink_put(s, t->text + g->sh_off, g->sh_len);
 			break;
 		case SEG_POS:
-			if (s->nopos)
-				break;
-			pos_value(v, g, &p, &n);
-			sink_val(s, p, n);
+			if (!s->nopos && pos_value(v, g, &p, &n))
+				sink_val(s, p, n);
 			break;
 		case SEG_SEQ:
 			sink_put(s, v->seq, v->seq_len);
 			break;
 		case SEG_SLOT:
 			sink_put(s, v->slot, v->slot_len);
+			break;
+		case SEG_TOTAL:
+			sink_put(s, v->total, v->total_len);
+			break;
+		case SEG_SEQ0:
+			sink_put(s, v->seq0, v->seq0_len);
+			break;
+		case SEG_SLOT0:
+			sink_put(s, v->slot0, v->slot0_len);
 			break;
 		case SEG_ALL:
 			if (only) {
@@ -704,7 +884,7 @@ struct out {
 	size_t argc;
 	size_t bytes;
 	size_t start;	/* where the current word began */
-	int estimate;	/* for tmpl_size(), see direct_word() */
+	int estimate;	/* for tmpl_fill_add(), see direct_word() */
 	int nopos;	/* count no positional value, see tmpl_fill_add() */
 };
 
@@ -733,6 +913,7 @@ static void direct_word(const struct tmpl *t, struct out *o,
 	const struct seg *g;
 	const char *p;
 	size_t i, k, n;
+	int some = 0;	/* a word made only of missing {n} vanishes */
 
 	if (!only && w->only_multi && v->nargs == 0)
 		return;
@@ -741,20 +922,38 @@ static void direct_word(const struct tmpl *t, struct out *o,
 		switch (g->kind) {
 		case SEG_LIT:
 			out_add(o, t->text + g->off, g->len);
+			some = 1;
 			break;
 		case SEG_POS:
 			if (o->nopos)
-				break;
-			pos_value(v, g, &p, &n);
-			out_add(o, p, n);
+				some = 1;	/* the fill adds the value */
+			else if (pos_value(v, g, &p, &n)) {
+				out_add(o, p, n);
+				some = 1;
+			}
 			break;
 		case SEG_SEQ:
 			out_add(o, v->seq, v->seq_len);
+			some = 1;
 			break;
 		case SEG_SLOT:
 			out_add(o, v->slot, v->slot_len);
+			some = 1;
+			break;
+		case SEG_TOTAL:
+			out_add(o, v->total, v->total_len);
+			some = 1;
+			break;
+		case SEG_SEQ0:
+			out_add(o, v->seq0, v->seq0_len);
+			some = 1;
+			break;
+		case SEG_SLOT0:
+			out_add(o, v->slot0, v->slot0_len);
+			some = 1;
 			break;
 		case SEG_ALL:
+			some |= only || v->nargs;
 			if (only) {
 				modify(only, g->mod, &p, &n);
 				out_add(o, p, n);
@@ -779,9 +978,10 @@ static void direct_word(const struct tmpl *t, struct out *o,
 	 * word made only of those vanishes with no values, so the size
 	 * with none holds none of its terminators and one fewer will do.
 	 */
-	if (o->estimate && !only && v->nargs)
+	if (some && o->estimate && !only && v->nargs)
 		o->bytes += (size_t)w->multi - (w->only_multi ? 1 : 0);
-	out_end(o);
+	if (some)
+		out_end(o);
 }
 
 static void direct_all(const struct tmpl *t, struct out *o,
@@ -815,10 +1015,37 @@ static char *fmt_ull(char buf[24], unsigned long long x)
 	return p;
 }
 
+/* Write x zero-padded to the width of max's digits (GNU's {0#}). */
+static char *fmt_pad(char buf[24], unsigned long long x,
+		     unsigned long long max)
+{
+	char tmp[24];
+	char *p = fmt_ull(buf, x);
+	size_t w = (size_t)(tmp + 24 - fmt_ull(tmp, max));
+
+	while ((size_t)(buf + 24 - p) < w)
+		*--p = '0';
+	return p;
+}
+
+void tmpl_set_counts(struct tmpl *t, unsigned long long total,
+		     unsigned slots)
+{
+	t->total = total;
+	t->slots = slots;
+	if (t->twin)
+		tmpl_set_counts(t->twin, total, slots);
+}
+
+int tmpl_needs_total(const struct tmpl *t)
+{
+	return t->needs_total;
+}
+
 int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 		struct tmpl_cmd *cmd, int want_display)
 {
-	char seqbuf[24], slotbuf[24];
+	char seqbuf[24], slotbuf[24], totbuf[24], seq0buf[24], slot0buf[24];
 	struct vals v;
 	struct sink s;
 	struct out o;
@@ -845,6 +1072,12 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 		v.seq_len = (size_t)(seqbuf + sizeof seqbuf - v.seq);
 		v.slot = fmt_ull(slotbuf, job->slot);
 		v.slot_len = (size_t)(slotbuf + sizeof slotbuf - v.slot);
+		v.total = fmt_ull(totbuf, t->total);
+		v.total_len = (size_t)(totbuf + sizeof totbuf - v.total);
+		v.seq0 = fmt_pad(seq0buf, job->seq, t->total);
+		v.seq0_len = (size_t)(seq0buf + sizeof seq0buf - v.seq0);
+		v.slot0 = fmt_pad(slot0buf, job->slot, t->slots);
+		v.slot0_len = (size_t)(slot0buf + sizeof slot0buf - v.slot0);
 	}
 
 	if (t->shell) {
@@ -853,6 +1086,21 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 		s.quote = t->quote;
 		shell_all(t, &s, &v);
 		rc = s.err;
+		if (!rc && t->lead_raw) {
+			/* Code from the values: it runs directly when it
+			 * needs no shell, as a record that is a command. */
+			struct tmpl_arg line = { cmd->shell.p, cmd->shell.len };
+			struct tmpl_cmd c;
+
+			rc = cmdline_expand(&line, 1, 0, &c);
+			if (rc || !c.direct || c.argc) {
+				tmpl_cmd_release(cmd);
+				*cmd = c;
+				return rc;
+			}
+			/* Only blanks: the empty shell command, see tmpl.h. */
+			tmpl_cmd_release(&c);
+		}
 		if (!rc && want_display)
 			rc = buf_add(&cmd->display, buf_str(&cmd->shell),
 				     cmd->shell.len);
@@ -903,28 +1151,34 @@ void tmpl_cmd_release(struct tmpl_cmd *cmd)
 	buf_release(&cmd->display);
 }
 
-/* The size estimate of one template (not its twin); nopos: see sink. */
+/*
+ * The size of one template (not its twin): exact, or with estimate the
+ * -m/-X fill's bound; nopos: see struct sink.
+ */
 static size_t size_one(const struct tmpl *t, const struct tmpl_arg *args,
-		       size_t nargs, int nopos)
+		       size_t nargs, int estimate, int nopos)
 {
 	static const char twenty[] = "00000000000000000000";
 	struct vals v;
 	struct sink s;
 	struct out o;
 
+	memset(&v, 0, sizeof v);
 	v.args = args;
 	v.nargs = nargs;
-	v.seq = v.slot = twenty;
-	v.seq_len = v.slot_len = sizeof twenty - 1;
+	v.seq = v.slot = v.total = v.seq0 = v.slot0 = twenty;
+	v.seq_len = v.slot_len = v.total_len = v.seq0_len = v.slot0_len =
+		sizeof twenty - 1;
 	if (t->shell) {
 		memset(&s, 0, sizeof s);
 		s.quote = t->quote;
+		s.estimate = estimate;
 		s.nopos = nopos;
 		shell_all(t, &s, &v);
-		return s.n + 1 + SH_OVERHEAD;
+		return s.n + 1 + (estimate ? SH_OVERHEAD : 0);
 	}
 	memset(&o, 0, sizeof o);
-	o.estimate = 1;
+	o.estimate = estimate;
 	o.nopos = nopos;
 	direct_all(t, &o, &v);
 	return o.bytes;
@@ -933,13 +1187,12 @@ static size_t size_one(const struct tmpl *t, const struct tmpl_arg *args,
 size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 		 size_t nargs)
 {
-	size_t n = size_one(t, args, nargs, 0), sh;
+	size_t n = size_one(t, args, nargs, 0, 0), sh;
 
 	/* With a program name taken from an argument, tmpl_expand() may run
-	 * the shell twin instead, whose quoted form can be several times
-	 * longer. */
+	 * the shell twin instead, whose quoted form can be longer. */
 	if (t->twin) {
-		sh = size_one(t->twin, args, nargs, 0);
+		sh = size_one(t->twin, args, nargs, 0, 0);
 		if (sh > n)
 			n = sh;
 	}
@@ -949,12 +1202,13 @@ size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 /*
  * DESIGN of the fill. Everything but positional values adds up: the size
  * of a line is the size with no values plus, for each tuple, its size
- * alone minus the size with no values (size_one() counts the bytes that
- * would otherwise go missing, see direct_word() and quoted_max()). A
- * positional value cannot be added up: {2} of a lone tuple is empty, and
- * in a word -X repeats, {1} is repeated once per value. So positional
- * values are left out of the sums and bounded at the end by the longest
- * value so far, times the number of times they are expanded.
+ * alone minus the size with no values (size_one() with estimate counts
+ * the bytes that would otherwise go missing, see direct_word() and
+ * quoted_max()). A positional value cannot be added up: {2} of a lone
+ * tuple is empty, and in a word -X repeats, {1} is repeated once per
+ * value. So positional values are left out of the sums and bounded at
+ * the end by the longest value so far, times the number of times they
+ * are expanded.
  */
 static size_t fill_total(const struct tmpl *t, const struct tmpl_fill *f,
 			 size_t sum, size_t longest)
@@ -983,9 +1237,9 @@ void tmpl_fill_init(const struct tmpl *t, struct tmpl_fill *f)
 
 	memset(f, 0, sizeof *f);
 	if (!t->shell)
-		f->sum_direct = size_one(t, NULL, 0, 1);
+		f->sum_direct = size_one(t, NULL, 0, 1, 1);
 	if (sh)
-		f->sum_shell = size_one(sh, NULL, 0, 1);
+		f->sum_shell = size_one(sh, NULL, 0, 1, 1);
 	/* An index past the arguments gives "", which sh reads as ''. */
 	f->longest_quoted = quoted_max("", 0);
 	fill_size(t, f);
@@ -998,11 +1252,11 @@ void tmpl_fill_add(const struct tmpl *t, struct tmpl_fill *f,
 	size_t i, n;
 
 	if (!t->shell)
-		f->sum_direct += size_one(t, args, nargs, 1) -
-			size_one(t, NULL, 0, 1);
+		f->sum_direct += size_one(t, args, nargs, 1, 1) -
+			size_one(t, NULL, 0, 1, 1);
 	if (sh)
-		f->sum_shell += size_one(sh, args, nargs, 1) -
-			size_one(sh, NULL, 0, 1);
+		f->sum_shell += size_one(sh, args, nargs, 1, 1) -
+			size_one(sh, NULL, 0, 1, 1);
 	for (i = 0; i < nargs; i++) {
 		/* A modified value is a part of its argument, or "." or
 		 * "/" ({//}), so it is never longer than this. */

@@ -19,7 +19,23 @@
  * leading dot, "a.tar.gz" -> "a.tar"); {/} keeps what follows the last '/';
  * {//} keeps what precedes it, as dirname(1) does ("." when there is no
  * '/', "/" for "/x").
- * A positional index beyond the arguments expands to the empty string.
+ * With TMPL_PLUS (--plus), also GNU parallel's
+ *   {..} {...}     without the last two / three extensions (each a
+ *                  non-empty run of non-dots; when there are fewer,
+ *                  the value is unchanged, as GNU's s:\.[^/.]+\.[^/.]+$::)
+ *   {/..} {/...}   the same of the basename
+ *   {+/}           what precedes the last '/' ("" when none)
+ *   {+.} {+..} {+...}  what {.} {..} {...} remove, without the first dot
+ * and the same after a positional index ({2..}, {-1+.}); and
+ *   {##}  the total number of jobs     {0#}  {#} zero-padded to its width
+ *   {0%}  {%} zero-padded to the width of the number of slots
+ * as tmpl_set_counts() gives them.
+ * GNU's Perl expressions {= ... =} are refused by tmpl_parse() (-EINVAL
+ * with a message naming the expression); so are they in TMPL_RAW.
+ * A positional index beyond the arguments is missing: it expands to
+ * nothing, in shell mode too (no '' word), and a direct-mode word made
+ * only of missing ones vanishes, as in GNU parallel ("echo {1} {2}" with
+ * one argument runs "echo 5 ").
  * Edge cases, compared with GNU parallel 20221122:
  *   {.}  "dir.x/file" and "a/" are unchanged; "a." -> "a" (as GNU).
  *        A dot that only dots precede in the basename starts a hidden
@@ -50,11 +66,17 @@
  * appended, each as its own word (quoted in shell mode), after a space.
  * ({#} and {%} count as replacement strings.)
  *
+ * A command that starts with a replacement string (no blank before it,
+ * "{} x") is shell code: it runs in shell mode with every value unquoted,
+ * as GNU parallel does ('{} x' with "echo a" prints "a x"). Not so with
+ * TMPL_QUOTE. When that code needs no shell it runs directly, split on
+ * blanks, as a record that is a command does (cmdline_expand()).
  * Choosing the mode: the literal text, with each replacement string read
  * as a plain character, goes through quote_needs_shell(). When the first
- * word holds a replacement string ("{} x"), the expanded program name is
- * checked too: one that only the shell understands ("cd", "exit",
- * "FOO=1", or anything quote_needs_shell() flags) makes that job run in
+ * word holds a replacement string after text ("x{} y"), the expanded
+ * program name is checked too: one that only the shell understands
+ * ("cd", "exit", "FOO=1", or anything quote_needs_shell() flags) makes
+ * that job run in
  * shell mode, so both modes keep giving the same result. With TMPL_QUOTE the
  * template runs directly unless its first word is a shell word
  * (quote_is_shell_word(): "exit", "cd", ...), in which case it runs in
@@ -83,6 +105,7 @@ enum {
 	TMPL_CONTEXT = 2,	/* -X: context replace */
 	TMPL_SHELL = 4,		/* force shell mode */
 	TMPL_RAW = 8,		/* raw text into cmd->shell, see below */
+	TMPL_PLUS = 16,		/* --plus replacement strings */
 };
 
 /*
@@ -125,10 +148,28 @@ struct tmpl_cmd {
  */
 int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 	       const char *replstr, int flags, char *err, size_t errlen);
+/*
+ * The same, with the column names of --header: {NAME} is the positional
+ * {n} of the n-th name. cols is read during the call only.
+ */
+int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
+		    const char *replstr, int flags, char *const *cols,
+		    size_t ncols, char *err, size_t errlen);
 void tmpl_free(struct tmpl *t);
+
+/*
+ * The total number of jobs ({##}, {0#}) and of slots ({0%}), for --plus.
+ * Call before any tmpl_expand(); tmpl_needs_total() says whether the
+ * caller must count the jobs first (read the whole input).
+ */
+void tmpl_set_counts(struct tmpl *t, unsigned long long total,
+		     unsigned slots);
+int tmpl_needs_total(const struct tmpl *t);
 
 /* 1 if the template contains at least one replacement string. */
 int tmpl_has_replstr(const struct tmpl *t);
+/* 1 if the template uses {%} or {0%}: its command depends on the slot. */
+int tmpl_uses_slot(const struct tmpl *t);
 /* 1 if the template runs through the shell. */
 int tmpl_is_shell(const struct tmpl *t);
 /*
@@ -151,35 +192,31 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 void tmpl_cmd_release(struct tmpl_cmd *cmd);
 
 /*
- * The size in bytes the expanded command would occupy on the kernel's
- * argument list (sum of strlen+1 over argv, or of the sh -c string). It
- * is never below the real size, and rarely far above it:
- *   - seq and slot are taken as 20 digits;
- *   - in shell mode it adds 32 bytes for the shell's path and "-c", and
- *     counts each quoted value at its longest (2 + 3 per single quote
- *     more than its length) plus one for the blank that may follow it;
- *   - a word that several values split ("x{}y") counts one terminator
- *     more per value;
- *   - when the first word holds a replacement string, so that a job may
- *     run in shell mode after all ("cd", "FOO=1" as the program), it is
- *     the larger of the direct and the shell size.
- * Cost: one pass over the arguments (two in the last case), no
- * allocation.
+ * The size in bytes of the command as it is executed, what -s bounds as
+ * xargs and GNU parallel count it: the sum of strlen+1 over argv in direct
+ * mode, the length of the sh -c string plus one in shell mode. Exact,
+ * except that seq and slot are taken as 20 digits (so never below the
+ * real size); when the program name comes from an argument, so that a
+ * job may run in shell mode after all ("cd" as the program), it is the
+ * larger of the direct and the shell size. Cost: one pass over the
+ * arguments (two in the last case), no allocation.
  */
 size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
 		 size_t nargs);
 
 /*
- * Filling a command line for -m/-X one tuple at a time, in constant time
- * per tuple whatever the line holds already:
+ * Filling a command line one tuple at a time with a bound that needs
+ * constant time per tuple whatever the line holds already (cmd/input.c
+ * measures with tmpl_size() instead, and gives tuples back when over):
  *   1. tmpl_fill_init(t, &f): f.size is the size with no arguments.
  *   2. For each tuple: copy f, tmpl_fill_add(t, &copy, tuple, n); if
  *      copy.size is over the limit, the tuple starts the next line (keep
  *      f); else f = copy.
- * f.size is never below tmpl_size() of all the arguments added so far,
- * so never below the real size. A positional replacement string ({2},
- * {-1}) counts as long as the longest argument so far, as often as it
- * is expanded; other sizes are counted as tmpl_size() counts them.
+ * f.size is never below tmpl_size() of all the arguments added so far:
+ * quoted values count at their longest plus a blank, the shell form 32
+ * bytes for "sh -c", a word several values split one terminator more
+ * per value, and a positional replacement string ({2}, {-1}) as long as
+ * the longest argument so far, as often as it is expanded.
  */
 struct tmpl_fill {
 	size_t size;		/* the line's size so far: read this */

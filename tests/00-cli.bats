@@ -118,6 +118,7 @@ same_as() {
 		DIR) set -- "$opt" "$T" ;;
 		N) set -- "$opt" 2 ;;
 		CHAR | REGEX) set -- "$opt" , ;;
+		HOW) set -- "$opt" rl ;;
 		*) set -- "$opt" x ;;
 		esac
 		run --separate-stderr "$LANES" "$@" --help

@@ -134,11 +134,11 @@ load helpers/common
 	assert_no_stderr
 }
 
-@test "a position beyond the arguments is empty" {
+@test "a position beyond the arguments is missing: no word, not ''" {
 	run --separate-stderr "$LANES" -k "$FIX/args" 'x{3}y' '{-5}' ::: a \
 	    ::: b
 	assert_success
-	assert_output $'[xy]\n[]'
+	assert_output '[xy]'
 	assert_no_stderr
 }
 
@@ -282,9 +282,11 @@ load helpers/common
 @test "-m sizes a shell program from a value as the shell line it is" {
 	# Issue 12: 'cd' as the program sends the job to sh -c, where each
 	# value is quoted, ~4x its length; the line must still fit in one
-	# argument (MAX_ARG_STRLEN, 128 KiB).
+	# argument (MAX_ARG_STRLEN, 128 KiB). A blank first: a command that
+	# starts with {} would be the values as shell code, as in GNU
+	# parallel. -j1: no slots to spread the input's end over.
 	{ echo cd; yes "''''''''''" | head -30000; } >f
-	run --separate-stderr "$LANES" --dry-run -m '{} ' :::: f
+	run --separate-stderr "$LANES" -j1 --dry-run -m ' {} ' :::: f
 	assert_success
 	assert_no_stderr
 	local line words=0
@@ -295,12 +297,12 @@ load helpers/common
 	done
 	assert_equal "$words" 30001
 	assert_equal "${#lines[@]}" 10
-	assert_line --index 0 --regexp "^cd '"
+	assert_line --index 0 --regexp "^ cd '"
 }
 
 @test "-m with a shell program from a value runs without E2BIG" {
 	{ echo cd; yes "''''''''''" | head -30000; } >f
-	run --separate-stderr "$LANES" -m '{} ' :::: f
+	run --separate-stderr "$LANES" -m ' {} ' :::: f
 	refute_stderr_line --partial 'command line too long'
 	refute_stderr_line --regexp '^lanes:'
 }

@@ -589,9 +589,9 @@ directory (--create-dirs creates it)"
 	assert_equal "$(ls -A "$PERM_DIR/out")" ''
 }
 
-@test "--header and --user-agent are sent; the default agent is lanes" {
+@test "-H and --user-agent are sent; the default agent is lanes" {
 	run --separate-stderr "$LANES" --download out -k \
-		--header 'X-Test: yes' --user-agent 'an agent' \
+		-H 'X-Test: yes' --user-agent 'an agent' \
 		::: "$FLT/data/1/$N-a"
 	assert_success
 	run --separate-stderr "$LANES" --download out ::: "$FLT/data/1/$N-b"

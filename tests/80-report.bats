@@ -62,6 +62,20 @@ assert_log_line() {
 		fail "Starttime $start is not between $before and $after"
 }
 
+@test "--joblog: Receive counts the bytes in every mode but -u, as GNU" {
+	# GNU parallel 20221122 --joblog: 6 with --line-buffer (and --tag),
+	# -k and the default; 0 with -u, where the output is not seen.
+	local m
+	for m in --line-buffer '--tag --line-buffer' -k --group; do
+		run --separate-stderr "$LANES" $m --joblog log \
+		    'echo {}; echo x >&2' ::: abc
+		assert_success
+		assert_equal "$(field 6 "$(sed -n 2p log)")" 6
+	done
+	run --separate-stderr "$LANES" -u --joblog log 'echo {}' ::: abc
+	assert_equal "$(field 6 "$(sed -n 2p log)")" 0
+}
+
 @test "--joblog: a job killed by a signal has Signal set" {
 	run --separate-stderr "$LANES" --joblog log 'kill -USR1 $$; : {}' ::: a
 	assert_equal "$status" 1
@@ -140,6 +154,45 @@ assert_log_line() {
 	# The log grew by the new jobs, under their own numbers.
 	assert_equal "$(grep -c Seq log)" 1
 	assert_equal "$(sed 1d log | cut -f1 | sort -n)" "$(seq 5)"
+}
+
+@test "--resume stops before running anything when the input changed" {
+	# GNU parallel skips jobs 1 to 3 by number here, whatever they are.
+	run --separate-stderr "$LANES" -j1 --joblog log 'echo {}' ::: a b c
+	assert_success
+	cp log before
+	run --separate-stderr "$LANES" -j1 --joblog log --resume 'echo {}' \
+	    ::: b c d e
+	assert_equal "$status" 255
+	assert_output ''
+	assert_stderr "lanes: --resume: job 1 in 'log' ran 'echo a', the \
+input now makes it 'echo b': the input changed, and skipping by number \
+would skip the wrong jobs; use a new --joblog, or --resume-anyway to skip \
+by number all the same"
+	assert_same_file before log
+	# Told to, it skips by number.
+	run --separate-stderr "$LANES" -j1 --joblog log --resume \
+	    --resume-anyway 'echo {}' ::: b c d e
+	assert_success
+	assert_output 'e'
+}
+
+@test "--resume checks the jobs before a gap in the log first" {
+	# Job 2 is not in the log (a Ctrl-C killed it): it must not run
+	# before job 3 was checked.
+	{
+		printf '%s\n' "$HEADER"
+		printf '1\t:\t1700000000.000\t     0.001\t0\t2\t0\t0\techo a\n'
+		printf '3\t:\t1700000000.001\t     0.001\t0\t2\t0\t0\techo c\n'
+	} >log
+	run --separate-stderr "$LANES" -j1 --joblog log --resume \
+	    'echo {} >>ran' ::: a b x d
+	assert_equal "$status" 255
+	[ ! -e ran ] || fail "a job ran: $(cat ran)"
+	run --separate-stderr "$LANES" -k -j1 --joblog log --resume \
+	    'echo {}' ::: a b c d
+	assert_success
+	assert_output $'b\nd'
 }
 
 @test "--resume with no log yet runs every job" {
@@ -227,7 +280,10 @@ RESUMABLE='if [ -e first ] && [ {} -ge 4 ]; then echo x >{}.up
 		printf '1\t:\t1700000000.000\t     0.001\t0\t2\t0\t0\t'
 		printf 'echo a\tb\n'
 	} >log
-	run --separate-stderr "$LANES" -k --joblog log --resume echo ::: 1 2
+	# GNU parallel's command is not the one lanes would run: resume
+	# by number all the same.
+	run --separate-stderr "$LANES" -k --joblog log --resume \
+	    --resume-anyway echo ::: 1 2
 	assert_success
 	assert_output 2
 }
@@ -237,13 +293,13 @@ RESUMABLE='if [ -e first ] && [ {} -ge 4 ]; then echo x >{}.up
 	    ::: 0 3 0 4
 	assert_equal "$status" 2
 	run --separate-stderr "$LANES" -k --joblog log --resume-failed \
-	    'echo again {}' ::: 0 3 0 4 5
+	    --resume-anyway 'echo again {}' ::: 0 3 0 4 5
 	assert_success
 	assert_output $'again 3\nagain 4\nagain 5'
 	assert_equal "$(wc -l <log)" 8
 	# Now every job in the log succeeded: nothing left to run.
 	run --separate-stderr "$LANES" -k --joblog log --resume-failed \
-	    'echo again {}' ::: 0 3 0 4 5
+	    --resume-anyway 'echo again {}' ::: 0 3 0 4 5
 	assert_success
 	assert_output ''
 }
@@ -303,9 +359,9 @@ RESUMABLE='if [ -e first ] && [ {} -ge 4 ]; then echo x >{}.up
 	run --separate-stderr "$LANES" -k --results res \
 	    'echo out {}; echo err {} >&2' ::: a b
 	assert_success
-	# The output is still printed.
-	assert_output $'out a\nout b'
-	assert_stderr $'err a\nerr b'
+	# The output goes to the files only, as GNU parallel 20221122.
+	assert_output ''
+	assert_no_stderr
 	assert_equal "$(cd res && find . -type f | sort)" \
 	    "$(printf './1/%s/%s\n' a seq a stderr a stdout b seq b stderr \
 	    b stdout)"
@@ -314,6 +370,46 @@ RESUMABLE='if [ -e first ] && [ {} -ge 4 ]; then echo x >{}.up
 	assert_equal "$(cat res/1/a/seq)" 1
 	assert_equal "$(cat res/1/b/stdout)" 'out b'
 	assert_equal "$(cat res/1/b/seq)" 2
+}
+
+@test "--results with --line-buffer: the files get the output, not us" {
+	run --separate-stderr "$LANES" --line-buffer --results res \
+	    'echo out {}; echo err {} >&2' ::: a b
+	assert_success
+	assert_output ''
+	assert_no_stderr
+	assert_equal "$(cat res/1/a/stdout res/1/b/stderr)" $'out a\nerr b'
+}
+
+@test "--results NAME.tsv: one table, as GNU parallel writes it" {
+	# parallel -k --results out.tsv 'echo {}; echo e{} >&2' ::: a 'b c'
+	run --separate-stderr "$LANES" -k --results out.tsv \
+	    'echo {}; echo e{} >&2' ::: a 'b c'
+	assert_success
+	assert_output ''
+	assert_no_stderr
+	# The Starttime and JobRuntime columns vary; the rest is GNU's.
+	run cut -f 1,2,5,7- out.tsv
+	assert_output "$(printf '%s\t' Seq Host Send Exitval Signal Command \
+	    V1 Stdout; printf 'Stderr\n1\t:\t0\t0\t0\t"echo a; echo ea >&2"\t'
+	    printf 'a\t"a\n"\t"ea\n"\n'
+	    printf '2\t:\t0\t0\t0\t"echo '\''b c'\''; echo e'\''b c'\'' >&2"\t'
+	    printf '"b c"\t"b c\n"\t"eb c\n"')"
+	assert_equal "$(sed -n 2p out.tsv | cut -f 6)" 5
+}
+
+@test "--results NAME.csv doubles quotes; -.json writes to stdout" {
+	run --separate-stderr "$LANES" -k --results out.csv \
+	    'echo "q\"x"' ::: 'b,c'
+	assert_success
+	run cut -d, -f 1,2,5,7- out.csv
+	assert_output "$(printf '%s\n' \
+	    'Seq,Host,Send,Exitval,Signal,Command,V1,Stdout,Stderr' \
+	    '1,:,0,0,0,"echo ""q\""x"" b,c","b,c","q""x b,c' '",')"
+	run --separate-stderr "$LANES" -k --results -.json echo ::: a
+	assert_success
+	assert_output --regexp '^\{ "Seq": 1, "Host": ":", "Starttime": [0-9.]+, "JobRuntime": [0-9.]+, "Send": 0, "Receive": 2, "Exitval": 0, "Signal": 0, "Command": "echo a", "V": \[ "a" \], "Stdout": "a\\n", "Stderr": "" \}$'
+	assert_no_stderr
 }
 
 @test "--results: argument values are made path-safe" {
@@ -539,6 +635,16 @@ final_drawn() {
 # script), so lanes' stdout and stderr are a terminal; sets $output.
 in_pty() {
 	run script -qfec "$1" /dev/null </dev/null
+}
+
+@test "--bar of a resumed run counts only its own jobs: it ends at 100%" {
+	run --separate-stderr "$LANES" --joblog log true ::: 1 2 3
+	run --separate-stderr "$LANES" --joblog log --resume --bar true \
+	    ::: 1 2 3 4 5
+	assert_success
+	local want='^100% 2/2 done, 0 failed, '
+	[[ $(final_drawn "$stderr" done) =~ $want ]] ||
+		fail "final line: '$(final_drawn "$stderr" done)'"
 }
 
 @test "--bar on a pipe: asked for, it is drawn on stderr" {

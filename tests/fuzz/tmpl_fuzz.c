@@ -27,15 +27,14 @@
 #define MAX_WORDS 64
 #define MAX_ARGS 256
 
-/* What the kernel gets for sh -c STRING: the path and "-c" count too. */
-#define SH_ARGV_BYTES (sizeof "/bin/sh" + sizeof "-c")
-
 static size_t real_size(const struct tmpl_cmd *cmd)
 {
 	size_t n = 0;
 
+	/* The sh -c string and its NUL, as -s counts it (as xargs and GNU
+	 * parallel do): the kernel's per-string limit is on it alone. */
 	if (!cmd->direct)
-		return cmd->shell.len + 1 + SH_ARGV_BYTES;
+		return cmd->shell.len + 1;
 	for (size_t i = 0; i < cmd->argc; i++)
 		n += strlen(cmd->argv[i]) + 1;
 	return n;

@@ -300,11 +300,11 @@ static void test_numbers_and_positions(void)
 	tmpl_free(t);
 
 	CHECK_STR(ex(LIST("echo", "{1}", "{2}", "{3}"), 0,
-		     LIST("a", "b/c.d")), "echo|a|b/c.d|",
-		  "{n}, out of range is empty");
+		     LIST("a", "b/c.d")), "echo|a|b/c.d",
+		  "{n}, out of range is missing: no word");
 	CHECK_STR(ex(LIST("echo", "{-1}", "{-2}", "{-3}"), 0,
-		     LIST("a", "b/c.d")), "echo|b/c.d|a|",
-		  "{-n}, out of range is empty");
+		     LIST("a", "b/c.d")), "echo|b/c.d|a",
+		  "{-n}, out of range is missing: no word");
 	CHECK_STR(ex(LIST("echo", "{2.}", "{2/}", "{2//}", "{2/.}"), 0,
 		     LIST("a", "b/c.d")), "echo|b/c|c.d|b|c",
 		  "positional modifiers");
@@ -312,12 +312,16 @@ static void test_numbers_and_positions(void)
 		     LIST("a", "b/c.d")), "echo|b/c|a|b|c",
 		  "negative positional modifiers");
 	CHECK_STR(ex(LIST("echo", "{01}", "{99999999999999999999999}"), 0,
-		     LIST("a", "b")), "echo|a|", "leading zero, huge index");
+		     LIST("a", "b")), "echo|a", "leading zero, huge index");
 	CHECK_STR(ex(LIST("echo", "{2}", "{1}"), TMPL_SHELL,
 		     LIST("a b", "c")), "echo c 'a b'",
 		  "positional quoted in shell mode");
-	CHECK_STR(ex(LIST("echo", "{3}"), TMPL_SHELL, LIST("a")), "echo ''",
-		  "out of range is '' in shell mode");
+	CHECK_STR(ex(LIST("echo", "{3}"), TMPL_SHELL, LIST("a")), "echo ",
+		  "out of range is nothing in shell mode, not ''");
+	CHECK_STR(ex(LIST("echo", "x{3}y", "{3}"), 0, LIST("a")), "echo|xy",
+		  "a word with text keeps it around a missing {n}");
+	CHECK_STR(ex(LIST("echo", "{1}{2}"), 0, LIST("")), "echo|",
+		  "an empty argument is a word, unlike a missing one");
 	CHECK_STR(ex(LIST("echo", "{1}{2}"), 0, LIST("a", "b", "c")),
 		  "echo|ab", "positionals are single-valued");
 
@@ -386,8 +390,8 @@ static void test_multi(void)
 		  "echo|a.c|b.c-a|b", "two multi forms in one word");
 	CHECK_STR(ex(LIST("echo", "{}", "end"), 0, NONE), "echo|end",
 		  "a bare {} with no arguments vanishes");
-	CHECK_STR(ex(LIST("echo", "x{}y", "{1}"), 0, NONE), "echo|xy|",
-		  "x{}y with no arguments is xy; {1} is empty");
+	CHECK_STR(ex(LIST("echo", "x{}y", "{1}"), 0, NONE), "echo|xy",
+		  "x{}y with no arguments is xy; {1} is missing");
 	CHECK_STR(ex(LIST("echo", "{}", "end"), TMPL_SHELL, NONE),
 		  "echo end", "vanishing word in shell mode, blank and all");
 }
@@ -438,16 +442,26 @@ static void test_quote_flag(void)
 		     NONE), "echo end", "-q shell: a vanished word");
 	CHECK_STR(ex(LIST("FOO=1", "env"), TMPL_QUOTE, NONE), "FOO=1|env",
 		  "-q: an assignment is a program name");
-	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("ls")), "ls|x",
+	CHECK_STR(ex(LIST("x{}", "y"), 0, LIST("ls")), "xls|y",
 		  "a program name from an argument runs directly");
-	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("cd")), "cd x",
-		  "a builtin from an argument falls back to sh");
-	CHECK_STR(ex(LIST("{}", "env"), 0, LIST("A=1")), "A=1 env",
+	CHECK_STR(ex(LIST("A={}", "y"), 0, LIST("1")), "A=1 y",
 		  "an assignment from an argument falls back to sh");
-	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("a b")), "a b|x",
+	CHECK_STR(ex(LIST("x{}", "y"), 0, LIST("a b")), "xa b|y",
 		  "a program name with a blank still runs directly");
-	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("$(id)")), "'$(id)' x",
+	CHECK_STR(ex(LIST("x{}", "y"), 0, LIST("$(id)")), "x'$(id)' y",
 		  "the fallback quotes the value, never runs it as code");
+	/* GNU parallel: a command that starts with a replacement string
+	 * is the value, run as shell code, every value unquoted. */
+	CHECK_STR(ex(LIST("{}", "x"), 0, LIST("echo $a")), "echo $a x",
+		  "{} first: the value is shell code");
+	CHECK_STR(ex(LIST("{1}", "{2}"), 0, LIST("echo a", "b 'c'")),
+		  "echo a b 'c'", "{1} first: no value is quoted");
+	CHECK_STR(ex(LIST("{1}", "{2}"), 0, LIST("echo a", "b  c")),
+		  "echo|a|b|c", "code that needs no shell runs directly");
+	CHECK_STR(ex(LIST(" {}", "x"), 0, LIST("a b")), "a b|x",
+		  "a blank first: a value is one word");
+	CHECK_STR(ex(LIST("{}", "x"), TMPL_QUOTE, LIST("a b")), "a b|x",
+		  "-q: the value is a program name, not code");
 }
 
 static void test_decision(void)
@@ -458,7 +472,7 @@ static void test_decision(void)
 	} cases[] = {
 		{ "echo hi", 0 }, { "echo {}", 0 }, { "echo {.} {/} {//}", 0 },
 		{ "echo {1} {-1/.} {#} {%}", 0 }, { "gzip -9 {}", 0 },
-		{ "{} x", 0 }, { "echo a=b {}", 0 },
+		{ "{} x", 1 }, { "echo a=b {}", 0 },
 		{ "echo hi | cat", 1 }, { "echo {} > out", 1 },
 		{ "exit {}", 1 }, { "cd {}", 1 }, { "FOO={} cmd", 1 },
 		{ "echo '{}'", 1 }, { "echo $x{}", 1 }, { "ls *{}", 1 },
@@ -628,10 +642,10 @@ static void test_size(void)
 		 * estimate counts one more for -m/-X to add up (below). */
 		r = *run(LIST("echo", "x{}y", "{1}"), flags[i], NULL,
 			 LIST("a/b c", "it's", "", "d.e"));
+		/* tmpl_size() is exact, as -s counts; tmpl_fill_add()
+		 * (below) counts one more for x{}y to add up. */
 		if (!(flags[i] & TMPL_SHELL))
-			CHECK_INT(r.size, r.real +
-				  (flags[i] & TMPL_CONTEXT ? 0 : 1),
-				  "size exact in direct mode, but x{}y");
+			CHECK_INT(r.size, r.real, "size exact in direct mode");
 	}
 	r = *run(LIST("echo", "{}"), 0, NULL, LIST("a/b c", "it's", ""));
 	CHECK_INT(r.size, r.real, "size exact in direct mode for {}");
@@ -820,6 +834,70 @@ static void test_equivalence(void)
 	CHECK(bad == 0, name);
 }
 
+/* --plus, compared with GNU parallel 20221122's --plus output. */
+static void test_plus(void)
+{
+	struct tmpl *t = NULL;
+	const char *cols[] = { "n", "v" };
+	const char *w[] = { "echo", "{##}", "{0#}", "{0%}", "{#}" };
+	const char *c[] = { "echo", "{v}-{n}-{1}" };
+	char err[512] = "";
+	struct res r;
+
+	/* parallel --plus echo {..} {...} {/..} {/...} {+/} {+.} {+..}
+	 *   {+...} ::: /d.x/a.tar.gz.c
+	 *   /d.x/a.tar /d.x/a a.tar a /d.x c gz.c tar.gz.c */
+	CHECK_STR(ex(LIST("echo", "{..}", "{...}", "{/..}", "{/...}",
+			  "{+/}", "{+.}", "{+..}", "{+...}"), TMPL_PLUS,
+		     LIST("/d.x/a.tar.gz.c")),
+		  "echo|/d.x/a.tar|/d.x/a|a.tar|a|/d.x|c|gz.c|tar.gz.c",
+		  "--plus forms");
+	/* parallel --plus echo {1..} {2/...} ::: a.b.c ::: d/e.f.g */
+	CHECK_STR(ex(LIST("echo", "{1..}", "{2/...}"), TMPL_PLUS,
+		     LIST("a.b.c", "d/e.f.g")), "echo|a|e.f.g",
+		  "--plus positional; too few extensions: unchanged");
+	CHECK_STR(ex(LIST("echo", "{+/}", "{+.}", "{..}"), TMPL_PLUS,
+		     LIST("x")), "echo|||x", "--plus with no / and no .");
+	CHECK_STR(ex(LIST("echo", "{..}", "{##}"), 0, LIST("a.b.c")),
+		  "echo {..} {##} a.b.c", "without --plus: literal text");
+	tmpl_parse(&t, (char *const *)w, 5, NULL, TMPL_PLUS, NULL, 0);
+	tmpl_set_counts(t, 12, 4);
+	CHECK(tmpl_needs_total(t), "{##} needs the total");
+	memset(&r, 0, sizeof r);
+	expand_into(&r, t, NULL, 0, 7, 3);
+	CHECK_STR(r.out, "echo|12|07|3|7", "{##} {0#} {0%}");
+	tmpl_set_counts(t, 100, 10);
+	memset(&r, 0, sizeof r);
+	expand_into(&r, t, NULL, 0, 7, 3);
+	CHECK_STR(r.out, "echo|100|007|03|7", "zero padding widths");
+	tmpl_free(t);
+
+	/* printf 'n v\na 1\n' | parallel --header : -C ' ' echo {v}-{n}-{1} */
+	t = NULL;
+	CHECK_INT(tmpl_parse_cols(&t, (char *const *)c, 2, NULL, 0,
+				  (char *const *)cols, 2, NULL, 0), 0,
+		  "parse with column names");
+	memset(&r, 0, sizeof r);
+	expand_into(&r, t, mkargs(LIST("a", "1")), 2, 1, 1);
+	CHECK_STR(r.out, "echo|1-a-a", "{name} is its column");
+	tmpl_free(t);
+	t = NULL;
+	tmpl_parse_cols(&t, (char *const *)LIST("echo", "{n.}", "{v/}"), NULL,
+			0, (char *const *)cols, 2, NULL, 0);
+	memset(&r, 0, sizeof r);
+	expand_into(&r, t, mkargs(LIST("a.c", "d/1")), 2, 1, 1);
+	/* printf 'n,v\na.c,d/1\n' | parallel --header : -C , echo {n.} {v/} */
+	CHECK_STR(r.out, "echo|a|1", "{name.} and {name/}");
+	tmpl_free(t);
+
+	t = (struct tmpl *)1;
+	CHECK_INT(tmpl_parse(&t, (char *const *)LIST("echo", "{= s/a/b/ =}"),
+			     NULL, TMPL_PLUS, err, sizeof err), -EINVAL,
+		  "{= =} is refused");
+	CHECK(t == NULL, "no template for {= =}");
+	CHECK(strstr(err, "'{= s/a/b/ =}'") != NULL, "the message names it");
+}
+
 int main(void)
 {
 	test_basic();
@@ -841,5 +919,6 @@ int main(void)
 	test_size_adds_up();
 	test_round_trip();
 	test_equivalence();
+	test_plus();
 	return tap_done();
 }
