@@ -150,8 +150,13 @@ setup() {
 
 # bats test_tags=slow
 @test "--slurm: the job log's Host and the JSON node are the node" {
+	# The three jobs wait for each other, so with one slot per node
+	# each must run on its own node, however fast the nodes start.
+	mkdir "$T/bar"
 	run --separate-stderr salloc -Q -N3 "$LANES" --slurm -j1 \
-		--joblog "$T/log" --json 'echo {}' ::: a b c
+		--joblog "$T/log" --json "touch $T/bar/{}; i=0
+		until [ \$(ls $T/bar | wc -l) -ge 3 ] || [ \$i -ge 600 ]; do
+			sleep 0.05; i=\$((i + 1)); done; echo {}" ::: a b c
 	assert_success
 	assert_equal "$(grep -o '"node":"n[123]"' <<<"$output" | sort |
 		tr '\n' ' ')" '"node":"n1" "node":"n2" "node":"n3" '
