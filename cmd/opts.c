@@ -604,7 +604,6 @@ static void pairs_validate(const struct opts *o, const unsigned char *seen)
 		O_SSH, O_TRANSFERFILE, O_RETURN, O_CLEANUP, O_TRC,
 		O_BASEFILE, O_WORKDIR, O_FILTER_HOSTS,
 	};
-	static const int whole_output[] = { O_JSON, O_FILES, O_RESULTS };
 	char n[32];
 
 	/* Every option of the Downloads section is one of --download's. */
@@ -620,20 +619,17 @@ static void pairs_validate(const struct opts *o, const unsigned char *seen)
 				  opt_name(remote_only[i], n, sizeof(n)));
 	refuse_pair(seen, O_JSON, O_FILES,
 		    ": --json already has each job's output");
-	/* These take each job's output whole, so it cannot also stream;
-	 * the last of --group, --line-buffer and -u is the one in force. */
-	for (size_t i = 0; i < sizeof(whole_output) / sizeof(*whole_output);
-	     i++) {
-		int w = whole_output[i];
-
-		if (!seen[w])
-			continue;
-		if (o->output == OUT_LINE)
-			refuse_pair(seen, w, O_LINE_BUFFER,
-				    ": the output is kept whole");
-		if (o->output == OUT_UNGROUP && w != O_RESULTS)
-			refuse_pair(seen, w, O_UNGROUP,
-				    ": the output is kept whole");
+	/* -u passes the output straight through, --json and --files keep
+	 * it whole: GNU parallel lets -u win over --files, lanes did the
+	 * opposite, so neither is safe to guess. (--line-buffer only says
+	 * how printed output is buffered; with these nothing of it is
+	 * printed, so it may stay, as in GNU parallel.) The last of
+	 * --group, --line-buffer and -u is the one in force. */
+	if (o->output == OUT_UNGROUP) {
+		refuse_pair(seen, O_JSON, O_UNGROUP,
+			    ": --json keeps each job's output whole");
+		refuse_pair(seen, O_FILES, O_UNGROUP,
+			    ": --files keeps each job's output whole");
 	}
 	if (o->download && (o->nsshlogins || o->nslfs))
 		die_usage("--download and %s do not go together: downloads "
