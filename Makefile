@@ -116,7 +116,7 @@ tsan:
 # Debian 12 packages needed to build, test and benchmark.
 DEPS = build-essential libcurl4-openssl-dev libssl-dev bats bats-support \
        bats-assert time procps python3 nginx-light openssl slurm-wlm \
-       openssh-server openssh-client
+       openssh-server openssh-client jq zsh mandoc groff-base
 deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEPS)
@@ -125,13 +125,21 @@ deps:
 print-deps:
 	@echo $(DEPS)
 
+# Shell completion, where bash-completion and zsh look for it by default.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+
 install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/lanes
 	install -m 644 man/lanes.1 $(DESTDIR)$(MANDIR)/man1/lanes.1
+	install -m 644 man/completion/lanes.bash $(DESTDIR)$(BASHCOMPDIR)/lanes
+	install -m 644 man/completion/_lanes $(DESTDIR)$(ZSHCOMPDIR)/_lanes
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/lanes $(DESTDIR)$(MANDIR)/man1/lanes.1
+	rm -f $(DESTDIR)$(BINDIR)/lanes $(DESTDIR)$(MANDIR)/man1/lanes.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/lanes $(DESTDIR)$(ZSHCOMPDIR)/_lanes
 
 clean:
 	rm -rf build lanes

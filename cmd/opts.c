@@ -570,11 +570,82 @@ static void pipe_validate(struct opts *o)
 	}
 }
 
+/* How a usage error names an option: its long name if it has one. */
+static const char *opt_name(int i, char *buf, size_t len)
+{
+	if (optdefs[i].name)
+		snprintf(buf, len, "--%s", optdefs[i].name);
+	else
+		snprintf(buf, len, "-%c", optdefs[i].letter);
+	return buf;
+}
+
+/* Refuse A with B, naming both, and why when it helps ("" if not). */
+static void refuse_pair(const unsigned char *seen, int a, int b,
+			const char *why)
+{
+	char na[32], nb[32];
+
+	if (seen[a] && seen[b])
+		die_usage("%s and %s do not go together%s",
+			  opt_name(a, na, sizeof(na)),
+			  opt_name(b, nb, sizeof(nb)), why);
+}
+
+/*
+ * Options that only mean something beside another one, and modes that
+ * exclude each other: given together (or alone) they would otherwise be
+ * accepted and ignored. seen[i] is whether option i was on the command
+ * line.
+ */
+static void pairs_validate(const struct opts *o, const unsigned char *seen)
+{
+	static const int remote_only[] = {
+		O_SSH, O_TRANSFERFILE, O_RETURN, O_CLEANUP, O_TRC,
+		O_BASEFILE, O_WORKDIR, O_FILTER_HOSTS,
+	};
+	char n[32];
+
+	/* Every option of the Downloads section is one of --download's. */
+	for (int i = 0; i < O_COUNT; i++)
+		if (seen[i] && optdefs[i].section == S_DOWNLOADS &&
+		    i != O_DOWNLOAD && !o->download)
+			die_usage("%s needs --download DIR",
+				  opt_name(i, n, sizeof(n)));
+	for (size_t i = 0; i < sizeof(remote_only) / sizeof(*remote_only);
+	     i++)
+		if (seen[remote_only[i]] && !o->nsshlogins && !o->nslfs)
+			die_usage("%s needs -S or --sshloginfile",
+				  opt_name(remote_only[i], n, sizeof(n)));
+	refuse_pair(seen, O_JSON, O_FILES,
+		    ": --json already has each job's output");
+	/* -u passes the output straight through, --json and --files keep
+	 * it whole: GNU parallel lets -u win over --files, lanes did the
+	 * opposite, so neither is safe to guess. (--line-buffer only says
+	 * how printed output is buffered; with these nothing of it is
+	 * printed, so it may stay, as in GNU parallel.) The last of
+	 * --group, --line-buffer and -u is the one in force. */
+	if (o->output == OUT_UNGROUP) {
+		refuse_pair(seen, O_JSON, O_UNGROUP,
+			    ": --json keeps each job's output whole");
+		refuse_pair(seen, O_FILES, O_UNGROUP,
+			    ": --files keeps each job's output whole");
+	}
+	if (o->download && (o->nsshlogins || o->nslfs))
+		die_usage("--download and %s do not go together: downloads "
+			  "run on this machine",
+			  o->nsshlogins ? "-S" : "--sshloginfile");
+	if (o->slurm && (o->nsshlogins || o->nslfs))
+		die_usage("--slurm and %s do not go together: the jobs run "
+			  "on the allocation's nodes",
+			  o->nsshlogins ? "-S" : "--sshloginfile");
+}
+
 /*
  * Every check that involves more than one option, and the fix-ups one
  * option makes to another, in one place; opts_parse() ends with it.
  */
-static void opts_validate(struct opts *o)
+static void opts_validate(struct opts *o, const unsigned char *seen)
 {
 	struct stat st;
 	const char *why = NULL;
@@ -599,6 +670,7 @@ static void opts_validate(struct opts *o)
 	if (o->slurm && o->download)
 		die_usage("--slurm runs commands on the nodes; it cannot be "
 			  "used with --download");
+	pairs_validate(o, seen);
 	if (o->download && o->ncmd)
 		die_usage("--download takes no command: each record is a URL");
 	pipe_validate(o);
@@ -634,6 +706,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 	char shorts[3 + 2 * O_COUNT];
 	struct option longs[2 * O_COUNT + 1];
 	const char *jobs = NULL;
+	unsigned char seen[O_COUNT] = { 0 };
 	char label[32];
 	int c, i;
 
@@ -657,6 +730,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			die_usage("unknown option '%s'", argv[optind - 1]);
 		}
 		opt_label(&optdefs[i], label, sizeof(label));
+		seen[i] = 1;
 		switch ((enum opt_id)i) {
 		case O_ARG_FILE:
 			add_src(o, SRC_FILE, optarg, NULL, 0, 0);
@@ -995,7 +1069,7 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		if (!o->tmpdir || !*o->tmpdir)
 			o->tmpdir = "/tmp";
 	}
-	opts_validate(o);
+	opts_validate(o, seen);
 }
 
 void opts_release(struct opts *o)

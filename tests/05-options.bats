@@ -127,6 +127,109 @@ options_of_man() {
 	[ ! -e "$T/ran" ]
 }
 
+# The options --help lists under "Downloads", --download itself left out,
+# each with a value of its placeholder's kind: "--overwrite" or
+# "--max-filesize 1k".
+download_options() {
+	local line in=0 name arg
+	while IFS= read -r line; do
+		case $line in
+		Downloads*) in=1; continue ;;
+		'') in=0; continue ;;
+		esac
+		[ "$in" = 1 ] && [[ $line =~ ^\ +(-[A-Za-z],\ )?(--[a-z-]+)(\ ([A-Z]+))? ]] ||
+		    continue
+		name=${BASH_REMATCH[2]} arg=${BASH_REMATCH[4]}
+		[ "$name" = --download ] && continue
+		case $arg in
+		'') printf '%s\n' "$name" ;;
+		FILE) printf '%s\t%s\n' "$name" "$T/f" ;;
+		HEADER) printf '%s\t%s\n' "$name" 'X-A: b' ;;
+		SIZE) printf '%s\t%s\n' "$name" 1k ;;
+		DURATION) printf '%s\t%s\n' "$name" 5 ;;
+		*) printf '%s\t%s\n' "$name" x ;;
+		esac
+	done < <("$LANES" --help)
+}
+
+@test "each option of --download without it: exit 255 naming both" {
+	local name val n=0
+	: >"$T/f"
+	while IFS=$'\t' read -r name val; do
+		run --separate-stderr "$LANES" "$name" ${val:+"$val"} \
+		    touch "$T/ran" ::: x
+		assert_usage_error
+		assert_stderr_line -n 0 "lanes: $name needs --download DIR"
+		n=$((n + 1))
+	done < <(download_options)
+	# The list came out of --help: it holds at least these.
+	[ "$n" -ge 11 ] || fail "only $n download options found in --help"
+	run --separate-stderr "$LANES" -H 'X-A: b' touch "$T/ran" ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 'lanes: --http-header needs --download DIR'
+	[ ! -e "$T/ran" ]
+}
+
+@test "the remote-host options without -S: exit 255 naming both" {
+	local o
+	for o in '--ssh ssh' '--transferfile f' '--tf f' '--return f' \
+	    --cleanup '--trc f' '--basefile f' '--bf f' '--workdir ...' \
+	    '--wd ...' --filter-hosts; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$LANES" $o touch "$T/ran" ::: x
+		assert_usage_error
+		set -- $o
+		case $1 in
+		--tf) set -- --transferfile ;;
+		--bf) set -- --basefile ;;
+		--wd) set -- --workdir ;;
+		esac
+		assert_stderr_line -n 0 "lanes: $1 needs -S or --sshloginfile"
+	done
+	[ ! -e "$T/ran" ]
+}
+
+@test "--json with --files, and either with -u: exit 255 naming both" {
+	local w m
+	run --separate-stderr "$LANES" --json --files touch "$T/ran" ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --json and --files do not go together: --json already has each job's output"
+	run --separate-stderr "$LANES" --files --json touch "$T/ran" ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --json and --files do not go together: --json already has each job's output"
+	for w in --json --files; do
+		for m in -u --ungroup; do
+			run --separate-stderr "$LANES" $m $w touch "$T/ran" ::: x
+			assert_usage_error
+			assert_stderr_line -n 0 "lanes: $w and --ungroup do not go together: $w keeps each job's output whole"
+		done
+	done
+	[ ! -e "$T/ran" ]
+}
+
+@test "the last output mode counts: -u --group --json is --json" {
+	run --separate-stderr "$LANES" -u --group --json -q echo ::: a
+	assert_success
+	assert_output --partial '"stdout":"a\n"'
+	run --separate-stderr "$LANES" -u --lb --files -q echo ::: a
+	assert_success
+	assert_output --regexp '^/'
+}
+
+@test "--download and --slurm do not go with -S or --sshloginfile" {
+	echo : >"$T/slf"
+	run --separate-stderr "$LANES" --download "$T" -S : ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 'lanes: --download and -S do not go together: downloads run on this machine'
+	run --separate-stderr "$LANES" --download "$T" --slf "$T/slf" ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 'lanes: --download and --sshloginfile do not go together: downloads run on this machine'
+	run --separate-stderr "$LANES" --slurm -S : touch "$T/ran" ::: x
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --slurm and -S do not go together: the jobs run on the allocation's nodes"
+	[ ! -e "$T/ran" ]
+}
+
 @test "--results with -u: exit 255, nothing runs" {
 	run --separate-stderr "$LANES" --results "$T/r" -u touch "$T/ran" ::: x
 	assert_usage_error
