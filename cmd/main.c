@@ -306,7 +306,7 @@ int main(int argc, char **argv)
 	if (rc)
 		die("cannot set up process spawning: %s", strerror(-rc));
 
-	if (!o.retry_failed && !o.pipe) {
+	if (!o.retry_failed && !o.pipe && !o.nonall) {
 		rc = input_open(&in, &o, t, max_chars(&o, t), err,
 				sizeof(err));
 		if (rc)
@@ -351,6 +351,11 @@ int main(int argc, char **argv)
 			error("%s", *err ? err : strerror(-rc));
 			failed = -1;
 		}
+	} else if (o.nonall) {
+		/* One job with no arguments, which --onall runs on every
+		 * host. */
+		failed = submit(r, 0, NULL, 0) < 0 ? -1 : 0;
+		run_input_done(r);
 	} else {
 		failed = o.retry_failed ? feed_retry_failed(r) :
 			 feed(r, in, o.shuf);

@@ -279,7 +279,7 @@ static void job_ended(struct job *j, const struct launch_result *res)
  * else runs fails.
  */
 static int launch(struct run *r, const struct launch_job *lj,
-		  struct launch_result *res)
+		  unsigned onhost, struct launch_result *res)
 {
 	int rc;
 
@@ -291,7 +291,8 @@ static int launch(struct run *r, const struct launch_job *lj,
 			pthread_cond_wait(&r->cv, &r->mu);
 		r->nrunning++;
 		pthread_mutex_unlock(&r->mu);
-		rc = launch_run(r->launcher, lj, res);
+		rc = onhost ? remote_run_on(r->remote, onhost - 1, lj, res) :
+			      launch_run(r->launcher, lj, res);
 		pthread_mutex_lock(&r->mu);
 		others = --r->nrunning;
 		pthread_cond_broadcast(&r->cv);
@@ -313,7 +314,8 @@ static int launch(struct run *r, const struct launch_job *lj,
 static void run_job(struct run *r, struct job *j, struct slot *s)
 {
 	const struct opts *o = r->o;
-	struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot };
+	struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot,
+			       j->host };
 	struct tmpl_arg name_arg;
 	struct bulk_try bt;
 	const char *name = NULL;
@@ -408,13 +410,20 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	}
 	j->ran = 1;
 	for (hostfails = 0;; hostfails++) {
-		rc = launch(r, &lj, &res);
+		rc = launch(r, &lj, j->onhost, &res);
 		/* A host that failed under the job: say so once, drop what
 		 * the job printed there and run it on another host; at most
 		 * once per host, so a run whose hosts all die still ends.
-		 * (A Slurm node's failure is the run's retry loop's.) */
+		 * This is not a --retries try. (A Slurm node's failure is
+		 * the run's retry loop's; an --onall job stays on its host.) */
 		if (!res.host_failed || !r->remote)
 			break;
+		if (j->onhost) {
+			if (!res.msg[0])
+				snprintf(res.msg, sizeof(res.msg),
+					 "host %s is down", j->host);
+			break;
+		}
 		if (res.msg[0])
 			error("%s", res.msg);
 		if (hostfails >= remote_nhosts(r->remote) || stopping(r))
@@ -910,10 +919,40 @@ static int remote_files(void *arg, const struct launch_job *lj,
 	struct run *r = arg;
 	const struct emit_ctx *ec = lj->ctx;
 	struct tmpl_job tj = { ec->j->args, ec->j->nargs, ec->j->seq,
-			       ec->j->slot };
+			       ec->j->slot, ec->j->host };
 	int rc = remote_names_expand(&r->tf, &tj, send);
 
 	return rc ? rc : remote_names_expand(&r->ret, &tj, ret);
+}
+
+/*
+ * A remote job's host is known: it is the job's {host}. Expand the
+ * command again with it (and the tag, which may show it).
+ */
+static int remote_cmd(void *arg, const struct launch_job *lj,
+		      const char *host, struct buf *line)
+{
+	struct run *r = arg;
+	struct job *j = ((const struct emit_ctx *)lj->ctx)->j;
+	struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot, host };
+	struct tmpl_cmd cmd;
+	int rc;
+
+	snprintf(j->host, sizeof(j->host), "%s", host);
+	if (r->emit.pol.tagged)
+		emit_job_begin(&r->emit, j);
+	if (!r->t)
+		return buf_addstr(line, lj->cmdline);
+	rc = tmpl_expand(r->t, &tj, &cmd, r->want_cmdline);
+	if (!rc)
+		rc = remote_cmdline(&cmd, line);
+	if (!rc && r->want_cmdline) {
+		buf_reset(&j->cmdline);
+		rc = buf_add(&j->cmdline, buf_str(&cmd.display),
+			     cmd.display.len);
+	}
+	tmpl_cmd_release(&cmd);
+	return rc;
 }
 
 static void remote_warn(void *arg, const char *msg)
@@ -952,10 +991,10 @@ static int start_remote(struct run *r, char *err, size_t errlen)
 					o->nreturns, o->replstr, err, errlen);
 	if (rc)
 		return rc;
-	if (o->ntransferfiles || o->nreturns) {
+	if (o->ntransferfiles || o->nreturns)
 		ro.files.files = remote_files;
-		ro.files.arg = r;
-	}
+	ro.files.cmdline = remote_cmd;
+	ro.files.arg = r;
 	rc = remote_new(&r->remote, &ro, err, errlen);
 	if (rc)
 		return rc;
@@ -1081,17 +1120,31 @@ int run_submit(struct run *r, unsigned long long seq,
 	pthread_mutex_unlock(&r->mu);
 	if (already_done(r, seq))
 		return 0;
-	j = job_new(seq, args, nargs, r->o->tmpdir);
-	if (!j)
-		return -ENOMEM;
-	/* Only the reader submits, so turns follow the queue's order. */
-	pthread_mutex_lock(&r->mu);
-	j->turn = r->nturns++;
-	pthread_mutex_unlock(&r->mu);
-	rc = pool_submit(r->pool, j, NULL);
-	if (rc)
-		job_free(j);
-	return rc;
+	/* --onall: the job once on every host in the run now. */
+	for (size_t h = 0; h < (r->o->onall ? remote_nhosts(r->remote) : 1);
+	     h++) {
+		if (r->o->onall && remote_host_retired(r->remote, h))
+			continue;
+		j = job_new(seq, args, nargs, r->o->tmpdir);
+		if (!j)
+			return -ENOMEM;
+		if (r->o->onall) {
+			j->onhost = (unsigned)h + 1;
+			snprintf(j->host, sizeof(j->host), "%s",
+				 remote_host_name(r->remote, h));
+		}
+		/* Only the reader submits, so turns follow the queue's
+		 * order. */
+		pthread_mutex_lock(&r->mu);
+		j->turn = r->nturns++;
+		pthread_mutex_unlock(&r->mu);
+		rc = pool_submit(r->pool, j, NULL);
+		if (rc) {
+			job_free(j);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 /* A job for block b, or with b NULL a --round-robin job. */

@@ -39,6 +39,7 @@ enum seg_kind {
 	SEG_POS,	/* {n}, {-n} and modified forms */
 	SEG_SEQ,	/* {#} */
 	SEG_SLOT,	/* {%} */
+	SEG_HOST,	/* {host} */
 };
 
 enum seg_mod {
@@ -88,6 +89,8 @@ struct vals {
 	size_t nargs;
 	const char *seq, *slot;
 	size_t seq_len, slot_len;
+	const char *host;	/* {host}: the login, "" locally */
+	size_t host_len;
 };
 
 /* ---- Modifiers ---------------------------------------------------- */
@@ -247,6 +250,10 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 	if (blen == 1 && (p[0] == '#' || p[0] == '%')) {
 		g->kind = p[0] == '#' ? SEG_SEQ : SEG_SLOT;
 		return 3;
+	}
+	if (blen == 4 && memcmp(p, "host", 4) == 0) {
+		g->kind = SEG_HOST;
+		return 6;
 	}
 	mod = parse_mod(p, blen);
 	if (mod > 0) {
@@ -647,6 +654,9 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 		case SEG_SLOT:
 			sink_put(s, v->slot, v->slot_len);
 			break;
+		case SEG_HOST:
+			sink_val(s, v->host, v->host_len);
+			break;
 		case SEG_ALL:
 			if (only) {
 				modify(only, g->mod, &p, &n);
@@ -754,6 +764,9 @@ static void direct_word(const struct tmpl *t, struct out *o,
 		case SEG_SLOT:
 			out_add(o, v->slot, v->slot_len);
 			break;
+		case SEG_HOST:
+			out_add(o, v->host, v->host_len);
+			break;
 		case SEG_ALL:
 			if (only) {
 				modify(only, g->mod, &p, &n);
@@ -840,6 +853,8 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 	memset(&v, 0, sizeof v);
 	v.args = job->args;
 	v.nargs = job->nargs;
+	v.host = job->host ? job->host : "";
+	v.host_len = strlen(v.host);
 	if (t->numbers) {
 		v.seq = fmt_ull(seqbuf, job->seq);
 		v.seq_len = (size_t)(seqbuf + sizeof seqbuf - v.seq);
@@ -908,6 +923,7 @@ static size_t size_one(const struct tmpl *t, const struct tmpl_arg *args,
 		       size_t nargs, int nopos)
 {
 	static const char twenty[] = "00000000000000000000";
+	char host[TMPL_HOST_MAX];
 	struct vals v;
 	struct sink s;
 	struct out o;
@@ -916,6 +932,9 @@ static size_t size_one(const struct tmpl *t, const struct tmpl_arg *args,
 	v.nargs = nargs;
 	v.seq = v.slot = twenty;
 	v.seq_len = v.slot_len = sizeof twenty - 1;
+	memset(host, 'x', sizeof host);
+	v.host = host;
+	v.host_len = sizeof host;
 	if (t->shell) {
 		memset(&s, 0, sizeof s);
 		s.quote = t->quote;
