@@ -320,6 +320,11 @@ static void refresh(struct remote *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
+static void idle(void *arg)
+{
+	refresh(arg);
+}
+
 static int rl_run(struct launcher *l, const struct launch_job *j,
 		  struct launch_result *res)
 {
@@ -443,8 +448,11 @@ int remote_new(struct remote **out, const struct remote_opts *o, char *err,
 	}
 	/* Hosts that join later need workers: room for as many slots
 	 * again as the run starts with (at least 8). */
-	if (r->nw)
+	if (r->nw) {
 		so.spare = total < 8 ? 8 : total;
+		so.idle = idle;
+		so.idle_arg = r;
+	}
 	rc = sshrun_new(&r->l, r->up, r->slots, r->nup, &so);
 	if (rc)
 		goto out;

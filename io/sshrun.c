@@ -141,7 +141,17 @@ static int acquire(struct sshrun *L, unsigned s, struct rhost *pin,
 			rc = -EHOSTDOWN;
 			goto out;
 		}
-		pthread_cond_wait(&L->cv, &L->mu);
+		if (!L->o.idle) {
+			pthread_cond_wait(&L->cv, &L->mu);
+			continue;
+		}
+		/* A host may join while every worker waits here. */
+		if (clock_timedwait(&L->cv, &L->mu, clock_now() + 1.0) ==
+		    ETIMEDOUT) {
+			pthread_mutex_unlock(&L->mu);
+			L->o.idle(L->o.idle_arg);
+			pthread_mutex_lock(&L->mu);
+		}
 	}
 	best->busy++;
 	for (k = 0, i = 1; i < best->nm; i++)
@@ -762,7 +772,7 @@ int sshrun_new(struct launcher **out, struct ssh_host *const *hosts,
 	for (s = 0; s <= total; s++)
 		L->jobs[s].ctl = -1;
 	pthread_mutex_init(&L->mu, NULL);
-	pthread_cond_init(&L->cv, NULL);
+	clock_cond_init(&L->cv);
 	L->base.ops = &sshrun_ops;
 	L->base.nslots = total;
 	*out = &L->base;

@@ -73,6 +73,13 @@ struct sshrun_opts {
 	int (*cmdline)(void *arg, const struct launch_job *j,
 		       const char *host, struct buf *line);
 	void *arg;
+	/*
+	 * Called about once a second, without locks, by a worker that
+	 * waits for a free slot (a new host may be about to join: see
+	 * sshrun_add()). NULL: waiters just wait.
+	 */
+	void (*idle)(void *idle_arg);
+	void *idle_arg;
 	unsigned spare;	/* worker slots beyond the hosts' own, for hosts
 			 * that join later (nslots includes them) */
 };
