@@ -162,7 +162,7 @@ X(ONALL, 0, "onall", NO_ALIAS, ARG_NONE, S_REMOTE, "",			\
   "run every job once on every host")					\
 X(NONALL, 0, "nonall", NO_ALIAS, ARG_NONE, S_REMOTE, "",		\
   "run the command, without arguments, once on\n"			\
-  "every host")								\
+  "every host")							\
 X(KEEP_ORDER, 'k', "keep-order", NO_ALIAS, ARG_NONE, S_OUTPUT, "",	\
   "print output in input order, not completion order")			\
 X(GROUP, 0, "group", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\

@@ -415,7 +415,8 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 		 * the job printed there and run it on another host; at most
 		 * once per host, so a run whose hosts all die still ends.
 		 * This is not a --retries try. (A Slurm node's failure is
-		 * the run's retry loop's; an --onall job stays on its host.) */
+		 * the run's retry loop's; an --onall job stays on its
+		 * host.) */
 		if (!res.host_failed || !r->remote)
 			break;
 		if (j->onhost) {

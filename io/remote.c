@@ -15,14 +15,14 @@
 /* A login file watched for changes (not "-"). */
 struct watch {
 	const char *path;
-	struct stat st;		/* as last read; st_ino 0 when missing */
+	struct stat st;		/* as last read; zeroes when missing */
 };
 
 struct remote {
 	struct ssh_conf conf;
 	int have_conf;
 	struct remote_opts o;	/* a copy, for the refreshes */
-	struct launcher base;	/* sshrun's, with the login files watched */
+	struct launcher base;	/* sshrun's, watching the login files */
 	pthread_mutex_t mu;
 	struct ssh_host **hosts;	/* under mu: every host initialised */
 	size_t nhosts, hcap;	/* under mu */
@@ -35,7 +35,7 @@ struct remote {
 	struct watch *w;
 	size_t nw;
 	double next_check;	/* under mu: clock_now() of the next stat */
-	int refreshing;		/* under mu: a worker re-reads the files */
+	int refreshing;		/* under mu: a worker re-reads them */
 	struct launcher *l;
 };
 
@@ -269,7 +269,7 @@ static void reread(struct remote *r)
 				 "%.300s", h->login.name, err);
 			if (o->warn)
 				o->warn(o->warn_arg, msg);
-			continue;	/* closed with the others at the end */
+			continue;	/* closed with the rest at the end */
 		}
 		n = host_slots(o, h);
 		if (ssh_host_grow(h, sshrun_masters((unsigned)n)))

@@ -338,11 +338,12 @@ no_remote_process() {
 	assert_equal "${#lines[@]}" 6
 }
 
-@test "{host} of a job that moved is the host it finally ran on" {
+@test "{host} of a job whose own host is down is the host it ran on" {
 	run --separate-stderr timeout 20 "$LANES" -S h4,h2 \
 	    --ssh "ssh -F $SSH_CONFIG" 'echo {host} $(hostname)' ::: 1 2
 	assert_success
 	assert_output $'h2 h2\nh2 h2'
+	assert_stderr_line --partial 'host h4 is down: '
 }
 
 @test "remote jobs get LANES_SEQ, LANES_SLOT, PARALLEL_SEQ and PARALLEL_PID" {
