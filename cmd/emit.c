@@ -262,13 +262,18 @@ int emit_print(struct emitter *e, struct job *j, const char *p, size_t n)
 
 static void make_tag(struct emitter *e, struct job *j)
 {
+	buf_reset(&j->tag);
 	if (e->tagt) {
-		struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot };
+		struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot,
+				       j->host };
 		struct tmpl_cmd c;
 
 		if (tmpl_expand(e->tagt, &tj, &c, 0) == 0)
 			buf_add(&j->tag, buf_str(&c.shell), c.shell.len);
 		tmpl_cmd_release(&c);
+	} else if (j->onhost) {
+		/* --onall --tag: the host, as GNU parallel tags it. */
+		buf_addstr(&j->tag, j->host);
 	} else {
 		for (size_t i = 0; i < j->nargs; i++) {
 			if (i)

@@ -14,7 +14,9 @@
  *   3. Workers, for each job: emit_job_begin() before its first try,
  *      emit_sink() as the launcher's sink (ctx: a struct emit_ctx),
  *      emit_print() for lines lanes prints for the job (-v, --dry-run,
- *      download results), emit_job_end() after each try.
+ *      download results), emit_job_end() after each try. A try may
+ *      call emit_job_begin() again before its first output, when what
+ *      the tag shows changed (a remote job's {host}).
  *   4. emit_join() once the pool is closed; emit_failed() then counts the
  *      failed jobs that were reported. emit_release().
  *

@@ -23,6 +23,8 @@ struct job {
 	struct tmpl_arg *args;	/* into the same allocation */
 	size_t nargs;
 	unsigned long long turn;	/* place in the queue, for --delay */
+	unsigned onhost;	/* --onall: 1 + the index of the host it
+				 * must run on; 0: any */
 	/* Written by the worker. */
 	unsigned slot;
 	int ran;		/* a process ran, or a download was tried */

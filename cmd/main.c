@@ -309,12 +309,13 @@ int main(int argc, char **argv)
 	err[0] = '\0';
 	/* GNU parallel warns too: a user who forgot ::: or the pipe would
 	 * otherwise wait on a silent terminal. */
-	if (!o.retry_failed && reads_stdin(&o) && isatty(STDIN_FILENO))
+	if (!o.retry_failed && !o.nonall && reads_stdin(&o) &&
+	    isatty(STDIN_FILENO))
 		error("reading records from the terminal; end them with "
 		      "Ctrl-D (or give them with :::, -a FILE or a pipe)");
 	/* Before the template: --header names its columns. --pipe reads
 	 * its input itself. */
-	if (!o.retry_failed && !o.pipe) {
+	if (!o.retry_failed && !o.pipe && !o.nonall) {
 		rc = input_open(&in, &o, NULL, 0, err, sizeof(err));
 		if (rc)
 			die_usage("%s", *err ? err : strerror(-rc));
@@ -399,6 +400,11 @@ int main(int argc, char **argv)
 			error("%s", *err ? err : strerror(-rc));
 			failed = -1;
 		}
+	} else if (o.nonall) {
+		/* One job with no arguments, which --onall runs on every
+		 * host. */
+		failed = submit(r, 0, NULL, 0) < 0 ? -1 : 0;
+		run_input_done(r);
 	} else {
 		failed = o.retry_failed ? feed_retry_failed(r) :
 			 feed(r, in, o.shuf, t, tagt, o.jobs);

@@ -176,6 +176,11 @@ X(WORKDIR, 0, "workdir", SHOWN("wd"), ARG_STRING, S_REMOTE, "DIR",	\
   "job; '.': the same as here, relative to home)")			\
 X(FILTER_HOSTS, 0, "filter-hosts", NO_ALIAS, ARG_NONE, S_REMOTE, "",	\
   "leave out hosts that cannot be reached")				\
+X(ONALL, 0, "onall", NO_ALIAS, ARG_NONE, S_REMOTE, "",			\
+  "run every job once on every host")					\
+X(NONALL, 0, "nonall", NO_ALIAS, ARG_NONE, S_REMOTE, "",		\
+  "run the command, without arguments, once on\n"			\
+  "every host")							\
 X(KEEP_ORDER, 'k', "keep-order", NO_ALIAS, ARG_NONE, S_OUTPUT, "",	\
   "print output in input order, not completion order")			\
 X(GROUP, 0, "group", NO_ALIAS, ARG_NONE, S_OUTPUT, "",			\
@@ -689,6 +694,14 @@ static void opts_validate(struct opts *o, const unsigned char *seen)
 		o->ncmd = 0;
 	if (!o->ncmd && (o->quote || o->context) && !o->retry_failed)
 		die_usage("%s needs a command", o->quote ? "-q" : "-X");
+	if (o->onall && !o->nsshlogins && !o->nslfs)
+		die_usage("--%s needs hosts (-S or --slf)",
+			  o->nonall ? "nonall" : "onall");
+	if (o->nonall && (o->nsrcs || o->pipe))
+		die_usage("--nonall runs the command without arguments: it "
+			  "takes no input");
+	if (o->nonall && !o->ncmd)
+		die_usage("--nonall needs a command");
 	if ((o->resume || o->resume_failed || o->retry_failed) &&
 	    (!o->joblog || !strcmp(o->joblog, "-")))
 		die_usage("--resume, --resume-failed and --retry-failed need "
@@ -954,6 +967,12 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_FILTER_HOSTS:
 			o->filter_hosts = 1;
+			break;
+		case O_ONALL:
+			o->onall = 1;
+			break;
+		case O_NONALL:
+			o->onall = o->nonall = 1;
 			break;
 		case O_KEEP_ORDER:
 			o->keep_order = 1;

@@ -173,6 +173,8 @@ struct opts {
 	size_t nbasefiles;
 	const char *workdir;	/* --workdir/--wd */
 	int filter_hosts;	/* --filter-hosts */
+	int onall;		/* --onall, and --nonall */
+	int nonall;		/* --nonall: one job, no arguments */
 
 	char **cmd;		/* template words, borrowed from argv */
 	size_t ncmd;

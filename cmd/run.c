@@ -398,7 +398,7 @@ static int remote_files(void *arg, const struct launch_job *lj,
 	struct run *r = arg;
 	const struct emit_ctx *ec = lj->ctx;
 	struct tmpl_job tj = { ec->j->args, ec->j->nargs, ec->j->seq,
-			       ec->j->slot };
+			       ec->j->slot, ec->j->host };
 	int rc = remote_names_expand(&r->tf, &tj, send);
 
 	return rc ? rc : remote_names_expand(&r->ret, &tj, ret);
@@ -440,10 +440,10 @@ static int start_remote(struct run *r, char *err, size_t errlen)
 					o->nreturns, o->replstr, err, errlen);
 	if (rc)
 		return rc;
-	if (o->ntransferfiles || o->nreturns) {
+	if (o->ntransferfiles || o->nreturns)
 		ro.files.files = remote_files;
-		ro.files.arg = r;
-	}
+	ro.files.cmdline = work_remote_cmd;
+	ro.files.arg = r;
 	rc = remote_new(&r->remote, &ro, err, errlen);
 	if (rc)
 		return rc;
@@ -565,7 +565,7 @@ static int logged_form(struct run *r, unsigned long long seq,
 		       const struct tmpl_arg *args, size_t nargs,
 		       struct buf *b)
 {
-	struct tmpl_job tj = { args, nargs, seq, 1 };
+	struct tmpl_job tj = { args, nargs, seq, 1, NULL };
 	struct tmpl_cmd cmd;
 	int rc = 0;
 
@@ -630,6 +630,31 @@ static int submit_job(struct run *r, struct job *j)
 	return rc;
 }
 
+/* --onall: a copy of the job on every host in the run now, each pinned
+ * to its host. Takes j. */
+static int submit_onall(struct run *r, struct job *j)
+{
+	int rc = 0;
+
+	for (size_t h = 0; !rc && h < remote_nhosts(r->remote); h++) {
+		struct job *c;
+
+		if (remote_host_retired(r->remote, h))
+			continue;
+		c = job_new(j->seq, j->args, j->nargs, r->o->tmpdir);
+		if (!c) {
+			rc = -ENOMEM;
+			break;
+		}
+		c->onhost = (unsigned)h + 1;
+		snprintf(c->host, sizeof(c->host), "%s",
+			 remote_host_name(r->remote, h));
+		rc = submit_job(r, c);
+	}
+	job_free(j);
+	return rc;
+}
+
 /* Submit the jobs that waited for the --resume check. */
 static int release_held(struct run *r)
 {
@@ -690,7 +715,7 @@ int run_submit(struct run *r, unsigned long long seq,
 		job_free(j);
 		return rc;
 	}
-	return submit_job(r, j);
+	return r->o->onall ? submit_onall(r, j) : submit_job(r, j);
 }
 
 /* A job for block b, or with b NULL a --round-robin job. */

@@ -152,7 +152,7 @@ static void job_ended(struct job *j, const struct launch_result *res)
  * else runs fails.
  */
 static int launch(struct run *r, const struct launch_job *lj,
-		  struct launch_result *res)
+		  unsigned onhost, struct launch_result *res)
 {
 	int rc;
 
@@ -164,7 +164,8 @@ static int launch(struct run *r, const struct launch_job *lj,
 			pthread_cond_wait(&r->cv, &r->mu);
 		r->nrunning++;
 		pthread_mutex_unlock(&r->mu);
-		rc = launch_run(r->launcher, lj, res);
+		rc = onhost ? remote_run_on(r->remote, onhost - 1, lj, res) :
+			      launch_run(r->launcher, lj, res);
 		pthread_mutex_lock(&r->mu);
 		others = --r->nrunning;
 		pthread_cond_broadcast(&r->cv);
@@ -186,7 +187,8 @@ static int launch(struct run *r, const struct launch_job *lj,
 static void run_job(struct run *r, struct job *j, struct slot *s)
 {
 	const struct opts *o = r->o;
-	struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot };
+	struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot,
+			       j->host };
 	struct tmpl_arg name_arg;
 	struct bulk_try bt;
 	const char *name = NULL;
@@ -286,13 +288,21 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 	}
 	j->ran = 1;
 	for (hostfails = 0;; hostfails++) {
-		rc = launch(r, &lj, &res);
+		rc = launch(r, &lj, j->onhost, &res);
 		/* A host that failed under the job: say so once, drop what
 		 * the job printed there and run it on another host; at most
 		 * once per host, so a run whose hosts all die still ends.
-		 * (A Slurm node's failure is the run's retry loop's.) */
+		 * This is not a --retries try. (A Slurm node's failure is
+		 * the run's retry loop's; an --onall job stays on its
+		 * host.) */
 		if (!res.host_failed || !r->remote)
 			break;
+		if (j->onhost) {
+			if (!res.msg[0])
+				snprintf(res.msg, sizeof(res.msg),
+					 "host %s is down", j->host);
+			break;
+		}
 		if (res.msg[0])
 			error("%s", res.msg);
 		if (hostfails >= remote_nhosts(r->remote) || run_stopping(r))
@@ -598,3 +608,32 @@ out:
 	cap_finish(&j->err);
 }
 
+/*
+ * A remote job's host is known: it is the job's {host}. Expand the
+ * command again with it (and the tag, which may show it).
+ */
+int work_remote_cmd(void *arg, const struct launch_job *lj,
+		    const char *host, struct buf *line)
+{
+	struct run *r = arg;
+	struct job *j = ((const struct emit_ctx *)lj->ctx)->j;
+	struct tmpl_job tj = { j->args, j->nargs, j->seq, j->slot, host };
+	struct tmpl_cmd cmd;
+	int rc;
+
+	snprintf(j->host, sizeof(j->host), "%s", host);
+	if (r->emit.pol.tagged)
+		emit_job_begin(&r->emit, j);
+	if (!r->t)
+		return buf_addstr(line, lj->cmdline);
+	rc = tmpl_expand(r->t, &tj, &cmd, r->want_cmdline);
+	if (!rc)
+		rc = remote_cmdline(&cmd, line);
+	if (!rc && r->want_cmdline) {
+		buf_reset(&j->cmdline);
+		rc = buf_add(&j->cmdline, buf_str(&cmd.display),
+			     cmd.display.len);
+	}
+	tmpl_cmd_release(&cmd);
+	return rc;
+}

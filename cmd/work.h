@@ -13,4 +13,12 @@
 /* The pool's work function; ctx is the struct run. */
 void work_job(void *item, unsigned slot, void *ctx);
 
+struct buf;
+struct launch_job;
+
+/* The SSH launcher's hook once a remote job's host is chosen: the command
+ * line again with {host} filled in (and the tag, which may show it). */
+int work_remote_cmd(void *arg, const struct launch_job *lj,
+		    const char *host, struct buf *line);
+
 #endif

@@ -1,5 +1,6 @@
 #include "remote.h"
 
+#include "clock.h"
 #include "ssh.h"
 #include "sshl.h"
 
@@ -7,17 +8,34 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* A login file watched for changes (not "-"). */
+struct watch {
+	const char *path;
+	struct stat st;		/* as last read; zeroes when missing */
+};
 
 struct remote {
 	struct ssh_conf conf;
 	int have_conf;
-	struct ssh_host *hosts;
-	size_t nhosts;		/* initialised hosts */
-	struct ssh_host **up;	/* the hosts in the run (--filter-hosts
+	struct remote_opts o;	/* a copy, for the refreshes */
+	struct launcher base;	/* sshrun's, watching the login files */
+	pthread_mutex_t mu;
+	struct ssh_host **hosts;	/* under mu: every host initialised */
+	size_t nhosts, hcap;	/* under mu */
+	struct ssh_host **up;	/* under mu: the hosts in the run, in the
+				 * launcher's order (--filter-hosts
 				 * leaves some out) */
-	unsigned *slots;	/* theirs */
-	size_t nup;
+	unsigned *slots;	/* under mu: theirs */
+	char *retired;		/* under mu: left the login file */
+	size_t nup, ucap;	/* under mu */
+	struct watch *w;
+	size_t nw;
+	double next_check;	/* under mu: clock_now() of the next stat */
+	int refreshing;		/* under mu: a worker re-reads them */
 	struct launcher *l;
 };
 
@@ -73,7 +91,7 @@ static void *open_first(void *arg)
 }
 
 /* Open master 0 of every host at once. */
-static void open_all(struct ssh_host *h, size_t n)
+static void open_all(struct ssh_host **h, size_t n)
 {
 	pthread_t *t = calloc(n, sizeof(*t));
 	char *started = calloc(n, 1);
@@ -82,12 +100,12 @@ static void open_all(struct ssh_host *h, size_t n)
 	for (i = 0; i < n; i++)
 		started[i] = t && started &&
 			     pthread_create(&t[i], NULL, open_first,
-					    &h[i]) == 0;
+					    h[i]) == 0;
 	for (i = 0; i < n; i++) {
 		if (started && started[i])
 			pthread_join(t[i], NULL);
 		else
-			ssh_host_master(&h[i], 0);
+			ssh_host_master(h[i], 0);
 	}
 	free(t);
 	free(started);
@@ -106,27 +124,275 @@ static void say(const struct remote_opts *o, const char *name,
 	o->warn(o->warn_arg, msg);
 }
 
+/* Room for one more in the host lists; under mu. */
+static int room(struct remote *r)
+{
+	if (r->nhosts == r->hcap) {
+		size_t cap = r->hcap ? 2 * r->hcap : 8;
+		struct ssh_host **v = realloc(r->hosts, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->hosts = v;
+		r->hcap = cap;
+	}
+	if (r->nup == r->ucap) {
+		size_t cap = r->ucap ? 2 * r->ucap : 8;
+		struct ssh_host **u = realloc(r->up, cap * sizeof(*u));
+		unsigned *sl;
+		char *re;
+
+		if (u)
+			r->up = u;
+		sl = u ? realloc(r->slots, cap * sizeof(*sl)) : NULL;
+		if (sl)
+			r->slots = sl;
+		re = sl ? realloc(r->retired, cap) : NULL;
+		if (!re)
+			return -ENOMEM;
+		r->retired = re;
+		r->ucap = cap;
+	}
+	return 0;
+}
+
+/* A new, initialised host for login l, kept in r->hosts. */
+static int host_new(struct remote *r, const struct sshl *l,
+		    struct ssh_host **out)
+{
+	struct ssh_host *h = calloc(1, sizeof(*h));
+	int rc = h ? 0 : -ENOMEM;
+
+	pthread_mutex_lock(&r->mu);
+	if (!rc)
+		rc = room(r);
+	if (!rc)
+		rc = ssh_host_init(h, &r->conf, l, (unsigned)r->nhosts, 1);
+	if (!rc)
+		r->hosts[r->nhosts++] = h;
+	pthread_mutex_unlock(&r->mu);
+	if (rc)
+		free(h);
+	*out = rc ? NULL : h;
+	return rc;
+}
+
+/* The slots of a host whose first master was opened: "N/", else -j
+ * of its CPUs (1 for a host that is down). */
+static unsigned host_slots(const struct remote_opts *o, struct ssh_host *h)
+{
+	unsigned n = h->login.slots;
+
+	if (ssh_host_is_down(h))
+		return 1;
+	if (!n)
+		remote_jobs(o->jobs, (unsigned)ssh_host_ncpu(h), &n);
+	return n;
+}
+
+/* Every login of -S and the login files; err says what is wrong. */
+static int read_logins(const struct remote_opts *o, struct sshl_list *ls,
+		       char *err, size_t errlen)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < o->nlogins && !rc; i++)
+		rc = sshl_list_add(ls, o->logins[i], err, errlen);
+	for (i = 0; i < o->nslfs && !rc; i++) {
+		rc = sshl_list_read(ls, o->slfs[i], err, errlen);
+		if (rc && rc != -EINVAL)
+			snprintf(err, errlen, "cannot read '%s': %s",
+				 o->slfs[i], strerror(-rc));
+	}
+	return rc;
+}
+
+/* Note what each watched login file is now; 1 if any changed. */
+static int watch_stat(struct remote *r)
+{
+	int changed = 0;
+	size_t i;
+
+	for (i = 0; i < r->nw; i++) {
+		struct stat st;
+
+		if (stat(r->w[i].path, &st))
+			memset(&st, 0, sizeof(st));
+		if (st.st_ino != r->w[i].st.st_ino ||
+		    st.st_dev != r->w[i].st.st_dev ||
+		    st.st_size != r->w[i].st.st_size ||
+		    st.st_mtim.tv_sec != r->w[i].st.st_mtim.tv_sec ||
+		    st.st_mtim.tv_nsec != r->w[i].st.st_mtim.tv_nsec)
+			changed = 1;
+		r->w[i].st = st;
+	}
+	return changed;
+}
+
+/* The login files changed: logins new to the run join it (a host that
+ * is down is said and left out, to be tried at the next change), those
+ * no longer listed are retired, those listed again come back. */
+static void reread(struct remote *r)
+{
+	const struct remote_opts *o = &r->o;
+	struct sshl_list ls = SSHL_LIST_INIT;
+	char err[512], msg[600];
+	size_t i, k, n;
+
+	if (read_logins(o, &ls, err, sizeof(err))) {
+		snprintf(msg, sizeof(msg), "cannot re-read the login file: "
+			 "%.500s", err);
+		if (o->warn)
+			o->warn(o->warn_arg, msg);
+		goto out;
+	}
+	for (i = 0; i < ls.n; i++) {
+		struct ssh_host *h = NULL;
+		long found = -1;
+
+		pthread_mutex_lock(&r->mu);
+		for (k = 0; k < r->nup && found < 0; k++)
+			if (!strcmp(r->up[k]->login.name, ls.v[i].name))
+				found = (long)k;
+		if (found >= 0 && r->retired[found]) {
+			r->retired[found] = 0;
+			sshrun_retire(r->l, (size_t)found, 0);
+		}
+		pthread_mutex_unlock(&r->mu);
+		if (found >= 0 || host_new(r, &ls.v[i], &h))
+			continue;
+		ssh_host_master(h, 0);
+		if (ssh_host_is_down(h)) {
+			ssh_host_reason(h, err, sizeof(err));
+			snprintf(msg, sizeof(msg), "host %.100s is down: "
+				 "%.300s", h->login.name, err);
+			if (o->warn)
+				o->warn(o->warn_arg, msg);
+			continue;	/* closed with the rest at the end */
+		}
+		n = host_slots(o, h);
+		if (ssh_host_grow(h, sshrun_masters((unsigned)n)))
+			continue;
+		pthread_mutex_lock(&r->mu);
+		if (!room(r) && !sshrun_add(r->l, h, (unsigned)n)) {
+			r->up[r->nup] = h;
+			r->slots[r->nup] = (unsigned)n;
+			r->retired[r->nup++] = 0;
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+	pthread_mutex_lock(&r->mu);
+	for (k = 0; k < r->nup; k++)
+		if (!r->retired[k] &&
+		    sshl_list_find(&ls, r->up[k]->login.name) < 0) {
+			r->retired[k] = 1;
+			sshrun_retire(r->l, k, 1);
+		}
+	pthread_mutex_unlock(&r->mu);
+out:
+	sshl_list_release(&ls);
+}
+
+/* Between jobs, at most once a second: did a login file change? */
+static void refresh(struct remote *r)
+{
+	double now;
+	int changed;
+
+	if (!r->nw)
+		return;
+	now = clock_now();
+	pthread_mutex_lock(&r->mu);
+	if (r->refreshing || now < r->next_check) {
+		pthread_mutex_unlock(&r->mu);
+		return;
+	}
+	r->next_check = now + 1.0;
+	changed = watch_stat(r);
+	r->refreshing = changed;
+	pthread_mutex_unlock(&r->mu);
+	if (!changed)
+		return;
+	reread(r);
+	pthread_mutex_lock(&r->mu);
+	r->refreshing = 0;
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void idle(void *arg)
+{
+	refresh(arg);
+}
+
+static int rl_run(struct launcher *l, const struct launch_job *j,
+		  struct launch_result *res)
+{
+	struct remote *r = (struct remote *)((char *)l -
+					     offsetof(struct remote, base));
+
+	int rc;
+
+	/* Before the job, and after it: a worker that waits for a free
+	 * slot does not come by here, the one that frees it does. */
+	refresh(r);
+	rc = launch_run(r->l, j, res);
+	refresh(r);
+	return rc;
+}
+
+static unsigned rl_signal(struct launcher *l, int sig)
+{
+	struct remote *r = (struct remote *)((char *)l -
+					     offsetof(struct remote, base));
+
+	return launch_signal(r->l, sig);
+}
+
+static unsigned rl_running(struct launcher *l)
+{
+	return rl_signal(l, 0);
+}
+
+/* remote_free() frees the real launcher. */
+static void rl_free(struct launcher *l)
+{
+	(void)l;
+}
+
+static const struct launcher_ops remote_ops = {
+	.run = rl_run,
+	.signal = rl_signal,
+	.running = rl_running,
+	.free = rl_free,
+};
+
 int remote_new(struct remote **out, const struct remote_opts *o, char *err,
 	       size_t errlen)
 {
 	struct sshl_list ls = SSHL_LIST_INIT;
+	struct sshrun_opts so = o->files;
 	struct remote *r;
-	size_t i, k, nup = 0;
-	unsigned probe;
+	size_t i, nup = 0, nh;
+	unsigned probe, total = 0;
 	int rc = 0;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	for (i = 0; i < o->nlogins && !rc; i++)
-		rc = sshl_list_add(&ls, o->logins[i], err, errlen);
-	for (i = 0; i < o->nslfs && !rc; i++) {
-		rc = sshl_list_read(&ls, o->slfs[i], err, errlen);
-		if (rc && rc != -EINVAL)
-			snprintf(err, errlen, "cannot read '%s': %s",
-				 o->slfs[i], strerror(-rc));
-	}
+	pthread_mutex_init(&r->mu, NULL);
+	r->o = *o;
+	r->w = o->nslfs ? calloc(o->nslfs, sizeof(*r->w)) : NULL;
+	if (o->nslfs && !r->w)
+		rc = -ENOMEM;
+	for (i = 0; i < o->nslfs && !rc; i++)
+		if (strcmp(o->slfs[i], "-") != 0)
+			r->w[r->nw++].path = o->slfs[i];
+	/* Before reading, so that a change made meanwhile is seen. */
+	watch_stat(r);
+	if (!rc)
+		rc = read_logins(o, &ls, err, errlen);
 	if (!rc && ls.n == 0) {
 		snprintf(err, errlen, "no sshlogin given");
 		rc = -EINVAL;
@@ -140,24 +406,17 @@ int remote_new(struct remote **out, const struct remote_opts *o, char *err,
 		rc = ssh_conf_init(&r->conf, o->ssh, err, errlen);
 		r->have_conf = !rc;
 	}
-	if (!rc) {
-		r->hosts = calloc(ls.n, sizeof(*r->hosts));
-		r->up = calloc(ls.n, sizeof(*r->up));
-		r->slots = calloc(ls.n, sizeof(*r->slots));
-		if (!r->hosts || !r->up || !r->slots)
-			rc = -ENOMEM;
-	}
 	for (i = 0; i < ls.n && !rc; i++) {
-		rc = ssh_host_init(&r->hosts[i], &r->conf, &ls.v[i],
-				   (unsigned)i, 1);
-		if (!rc)
-			r->nhosts++;
+		struct ssh_host *h;
+
+		rc = host_new(r, &ls.v[i], &h);
 	}
 	if (rc)
 		goto out;
-	open_all(r->hosts, r->nhosts);
-	for (i = 0, k = 0; i < r->nhosts; i++) {
-		struct ssh_host *h = &r->hosts[i];
+	nh = r->nhosts;
+	open_all(r->hosts, nh);
+	for (i = 0; i < nh; i++) {
+		struct ssh_host *h = r->hosts[i];
 		char why[256];
 		unsigned n;
 
@@ -168,27 +427,38 @@ int remote_new(struct remote **out, const struct remote_opts *o, char *err,
 				ssh_host_close(h);
 				continue;
 			}
-			n = 1;
 		} else {
 			nup++;
-			n = h->login.slots;
-			if (!n)
-				remote_jobs(o->jobs,
-					    (unsigned)ssh_host_ncpu(h), &n);
 		}
+		n = host_slots(o, h);
 		rc = ssh_host_grow(h, sshrun_masters(n));
+		if (!rc)
+			rc = room(r);
 		if (rc)
 			goto out;
-		r->up[k] = h;
-		r->slots[k++] = n;
+		r->up[r->nup] = h;
+		r->retired[r->nup] = 0;
+		r->slots[r->nup++] = n;
+		total += n;
 	}
-	r->nup = k;
 	if (!nup) {
 		snprintf(err, errlen, "no host is up");
 		rc = -EHOSTDOWN;
 		goto out;
 	}
-	rc = sshrun_new(&r->l, r->up, r->slots, r->nup, &o->files);
+	/* Hosts that join later need workers: room for as many slots
+	 * again as the run starts with (at least 8). */
+	if (r->nw) {
+		so.spare = total < 8 ? 8 : total;
+		so.idle = idle;
+		so.idle_arg = r;
+	}
+	rc = sshrun_new(&r->l, r->up, r->slots, r->nup, &so);
+	if (rc)
+		goto out;
+	r->base.ops = &remote_ops;
+	r->base.nslots = r->l->nslots;
+	r->next_check = clock_now() + 1.0;
 out:
 	sshl_list_release(&ls);
 	if (rc) {
@@ -201,22 +471,58 @@ out:
 
 struct launcher *remote_launcher(struct remote *r)
 {
-	return r->l;
+	return &r->base;
 }
 
-size_t remote_nhosts(const struct remote *r)
+int remote_run_on(struct remote *r, size_t host, const struct launch_job *j,
+		  struct launch_result *res)
 {
-	return r->nup;
+	int rc;
+
+	refresh(r);
+	rc = sshrun_run_on(r->l, host, j, res);
+	refresh(r);
+	return rc;
 }
 
-const char *remote_host_name(const struct remote *r, size_t i)
+size_t remote_nhosts(struct remote *r)
 {
-	return r->up[i]->login.name;
+	size_t n;
+
+	pthread_mutex_lock(&r->mu);
+	n = r->nup;
+	pthread_mutex_unlock(&r->mu);
+	return n;
 }
 
-unsigned remote_host_slots(const struct remote *r, size_t i)
+const char *remote_host_name(struct remote *r, size_t i)
 {
-	return r->slots[i];
+	const char *name;
+
+	pthread_mutex_lock(&r->mu);
+	name = r->up[i]->login.name;
+	pthread_mutex_unlock(&r->mu);
+	return name;
+}
+
+unsigned remote_host_slots(struct remote *r, size_t i)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&r->mu);
+	n = r->slots[i];
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+int remote_host_retired(struct remote *r, size_t i)
+{
+	int re;
+
+	pthread_mutex_lock(&r->mu);
+	re = r->retired[i];
+	pthread_mutex_unlock(&r->mu);
+	return re;
 }
 
 void remote_shutdown(struct remote *r)
@@ -224,7 +530,7 @@ void remote_shutdown(struct remote *r)
 	size_t i;
 
 	for (i = 0; i < r->nhosts; i++)
-		ssh_host_close(&r->hosts[i]);
+		ssh_host_close(r->hosts[i]);
 	if (r->have_conf)
 		ssh_conf_release(&r->conf);
 	r->have_conf = 0;
@@ -237,13 +543,18 @@ void remote_free(struct remote *r)
 	if (!r)
 		return;
 	launch_free(r->l);
-	for (i = 0; i < r->nhosts; i++)
-		ssh_host_close(&r->hosts[i]);
+	for (i = 0; i < r->nhosts; i++) {
+		ssh_host_close(r->hosts[i]);
+		free(r->hosts[i]);
+	}
 	free(r->hosts);
 	free(r->up);
 	free(r->slots);
+	free(r->retired);
+	free(r->w);
 	if (r->have_conf)
 		ssh_conf_release(&r->conf);
+	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
 

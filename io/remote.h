@@ -12,8 +12,19 @@
  * in the list and its slots' jobs go to the other hosts. No host left is
  * an error.
  *
+ * --slf files (not "-") are watched while the run goes on: between jobs,
+ * at most once a second, the launcher stats them, and when one changed
+ * (inode, size or mtime) it reads every login again. A login new to the
+ * run joins it (its master is opened by the worker that noticed; a host
+ * that is down is said and tried again at the next change); a host no
+ * longer listed takes no new job, and its running jobs finish; one listed
+ * again comes back. Hosts that join use spare workers: a run with a
+ * watched file has as many worker slots again as its hosts start with
+ * (at least 8), which the launcher's nslots counts.
+ *
  * Thread-safety: remote_new() and remote_free() on the main thread; the
- * launcher as io/launch.h says.
+ * launcher as io/launch.h says; the host queries and remote_run_on()
+ * from any thread.
  * Errors: 0 or -errno with a one-line reason in err (the caller prints
  * it). Nothing else is printed here; warnings go to warn().
  */
@@ -46,10 +57,17 @@ struct remote;
 int remote_new(struct remote **out, const struct remote_opts *o, char *err,
 	       size_t errlen);
 struct launcher *remote_launcher(struct remote *r);
-/* The hosts in the run and their slots, e.g. for --onall. */
-size_t remote_nhosts(const struct remote *r);
-const char *remote_host_name(const struct remote *r, size_t i);
-unsigned remote_host_slots(const struct remote *r, size_t i);
+/* The hosts in the run (in the launcher's order; the count only grows)
+ * and their slots, e.g. for --onall. */
+size_t remote_nhosts(struct remote *r);
+const char *remote_host_name(struct remote *r, size_t i);
+unsigned remote_host_slots(struct remote *r, size_t i);
+/* 1 if host i left the login file (it takes no new job). */
+int remote_host_retired(struct remote *r, size_t i);
+/* --onall/--nonall: run j on host i only (sshrun_run_on()), after the
+ * same login-file check as a launch_run(). */
+int remote_run_on(struct remote *r, size_t i, const struct launch_job *j,
+		  struct launch_result *res);
 /*
  * For a run that exits with the launcher still allocated (a stop): close
  * every master and remove the socket directory. The launcher's signal

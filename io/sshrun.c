@@ -39,6 +39,8 @@ struct rhost {
 	int bf;			/* under mu: basefiles 0 not sent, 1 being
 				 * sent, 2 sent */
 	int reported;		/* under mu: its failure was told */
+	int retired;		/* under mu: takes no new job (it left the
+				 * login file); pinned jobs still run */
 };
 
 struct rjob {
@@ -50,8 +52,13 @@ struct sshrun {
 	struct launcher base;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct rhost *hs;
-	size_t n;
+	struct rhost **hs;	/* under mu once running: sshrun_add()
+				 * grows it; each entry stays put */
+	size_t n, cap;		/* under mu */
+	unsigned next_first;	/* under mu: the next new host's first
+				 * worker slot */
+	unsigned long long ticket, serving;	/* under mu: the order in
+				 * which unpinned jobs get slots */
 	struct rjob *jobs;	/* [1..nslots] */
 	int stopsig;		/* under mu */
 	struct sshrun_opts o;
@@ -67,35 +74,60 @@ static int is_local(const struct rhost *rh)
 	return rh->h->login.host == NULL;
 }
 
-/* Take a slot for worker slot s: its own host if it can, else the up
- * host with most free slots. With pin, on that host only. */
+/* The host worker slot s belongs to, or NULL (a spare slot); under mu. */
+static struct rhost *own_host(const struct sshrun *L, unsigned s)
+{
+	size_t i;
+
+	for (i = 0; i < L->n; i++)
+		if (s >= L->hs[i]->first &&
+		    s - L->hs[i]->first < L->hs[i]->slots)
+			return L->hs[i];
+	return NULL;
+}
+
+static int usable(const struct rhost *rh)
+{
+	return !rh->retired && !ssh_host_is_down(rh->h);
+}
+
+/*
+ * Take a slot for worker slot s: its own host if it can, else the
+ * usable host with most free slots. With pin, on that host only.
+ * Unpinned jobs take slots in the order they came (a ticket each), so
+ * jobs waiting for a slot (a host down, spare workers) start in their
+ * queue order rather than in whatever order their workers wake.
+ */
 static int acquire(struct sshrun *L, unsigned s, struct rhost *pin,
 		   struct rhost **out, size_t *mi)
 {
-	struct rhost *own = &L->hs[0], *best;
+	struct rhost *own, *best;
+	unsigned long long my = 0;
 	size_t i, k;
 	int rc = 0;
 
-	for (i = 0; i < L->n; i++)
-		if (s >= L->hs[i].first)
-			own = &L->hs[i];
-	if (pin)
-		own = pin;
 	pthread_mutex_lock(&L->mu);
+	own = pin ? pin : own_host(L, s);
+	if (!pin)
+		my = L->ticket++;
 	for (;;) {
 		size_t up = 0;
+		int mine;
 
 		best = NULL;
-		if (!ssh_host_is_down(own->h) && own->busy < own->slots)
-			best = own;
-		if (pin && !best && ssh_host_is_down(own->h)) {
+		if (pin && ssh_host_is_down(pin->h)) {
 			rc = -EHOSTDOWN;
 			goto out;
 		}
-		for (i = 0; i < L->n && !best && !pin; i++) {
-			struct rhost *rh = &L->hs[i];
+		if (pin && pin->busy < pin->slots)
+			best = pin;
+		if (!pin && own && usable(own) && own->busy < own->slots)
+			best = own;
+		mine = best != NULL;
+		for (i = 0; i < L->n && !mine && !pin; i++) {
+			struct rhost *rh = L->hs[i];
 
-			if (ssh_host_is_down(rh->h))
+			if (!usable(rh))
 				continue;
 			up++;
 			if (rh->busy < rh->slots &&
@@ -103,13 +135,23 @@ static int acquire(struct sshrun *L, unsigned s, struct rhost *pin,
 				      best->slots - best->busy))
 				best = rh;
 		}
-		if (best)
+		if (best && (pin || my == L->serving))
 			break;
-		if (!up && ssh_host_is_down(own->h)) {
+		if (!pin && !up && !best && my == L->serving) {
 			rc = -EHOSTDOWN;
 			goto out;
 		}
-		pthread_cond_wait(&L->cv, &L->mu);
+		if (!L->o.idle) {
+			pthread_cond_wait(&L->cv, &L->mu);
+			continue;
+		}
+		/* A host may join while every worker waits here. */
+		if (clock_timedwait(&L->cv, &L->mu, clock_now() + 1.0) ==
+		    ETIMEDOUT) {
+			pthread_mutex_unlock(&L->mu);
+			L->o.idle(L->o.idle_arg);
+			pthread_mutex_lock(&L->mu);
+		}
 	}
 	best->busy++;
 	for (k = 0, i = 1; i < best->nm; i++)
@@ -119,6 +161,10 @@ static int acquire(struct sshrun *L, unsigned s, struct rhost *pin,
 	*out = best;
 	*mi = k;
 out:
+	if (!pin) {
+		L->serving++;
+		pthread_cond_broadcast(&L->cv);
+	}
 	pthread_mutex_unlock(&L->mu);
 	return rc;
 }
@@ -153,11 +199,23 @@ static void host_failed(struct sshrun *L, struct rhost *rh,
 
 static void all_down(struct sshrun *L, struct launch_result *res)
 {
+	struct rhost *rh = NULL;
 	char why[200];
+	size_t i;
 
-	ssh_host_reason(L->hs[0].h, why, sizeof(why));
+	pthread_mutex_lock(&L->mu);
+	for (i = 0; i < L->n && !rh; i++)
+		if (ssh_host_is_down(L->hs[i]->h))
+			rh = L->hs[i];
+	pthread_mutex_unlock(&L->mu);
+	if (!rh) {
+		snprintf(res->msg, sizeof(res->msg), "no host is up (every "
+			 "host left the login file)");
+		return;
+	}
+	ssh_host_reason(rh->h, why, sizeof(why));
 	snprintf(res->msg, sizeof(res->msg), "no host is up (%.60s: %.160s)",
-		 L->hs[0].h->login.name, why);
+		 rh->h->login.name, why);
 }
 
 /* Send one signal line to slot s's job, under mu. */
@@ -379,12 +437,24 @@ static int send_basefiles(struct sshrun *L, struct rhost *rh, size_t mi,
 	return rc;
 }
 
-/* The command the remote shell runs: cd into the workdir first. */
-static int job_cmd(struct buf *b, const char *wd, const char *cmdline)
+/*
+ * The command the remote shell runs: the job's environment variables
+ * first (the remote shell does not inherit ours), then cd into the
+ * workdir.
+ */
+static int job_cmd(struct buf *b, const struct launch_job *j, const char *wd,
+		   const char *cmdline)
 {
+	char env[256];
 	int rc = 0;
 
-	if (wd && *wd) {
+	snprintf(env, sizeof(env), "LANES_SEQ=%llu LANES_SLOT=%u "
+		 "PARALLEL_SEQ=%llu PARALLEL_JOBSLOT=%u PARALLEL_PID=%ld; "
+		 "export LANES_SEQ LANES_SLOT PARALLEL_SEQ PARALLEL_JOBSLOT "
+		 "PARALLEL_PID; ", j->seq, j->slot, j->seq, j->slot,
+		 (long)getpid());
+	rc = buf_addstr(b, env);
+	if (!rc && wd && *wd) {
 		rc = buf_addstr(b, "mkdir -p -- ");
 		if (!rc)
 			rc = quote_shell(b, wd, strlen(wd));
@@ -442,7 +512,7 @@ static int run_on(struct sshrun *L, struct rhost *pin,
 		  const struct launch_job *j, struct launch_result *res)
 {
 	struct buf send = BUF_INIT, ret = BUF_INIT, wd = BUF_INIT;
-	struct buf cmd = BUF_INIT;
+	struct buf cmd = BUF_INIT, line = BUF_INIT;
 	struct rhost *rh = NULL;
 	const char *p;
 	size_t mi = 0;
@@ -497,7 +567,16 @@ static int run_on(struct sshrun *L, struct rhost *pin,
 		goto hostfail;
 	if (rc)
 		goto out;
-	rc = job_cmd(&cmd, buf_str(&wd), j->cmdline);
+	if (!rc && L->o.cmdline) {
+		rc = L->o.cmdline(L->o.arg, j, rh->h->login.name, &line);
+		if (rc) {
+			snprintf(res->msg, sizeof(res->msg), "%s",
+				 strerror(-rc));
+			goto out;
+		}
+	}
+	rc = job_cmd(&cmd, j, buf_str(&wd), L->o.cmdline ? buf_str(&line) :
+		     j->cmdline);
 	if (!rc)
 		rc = session(L, rh, mi, j, buf_str(&cmd), res);
 	if (rc == 1)
@@ -519,6 +598,7 @@ out:
 	buf_release(&ret);
 	buf_release(&wd);
 	buf_release(&cmd);
+	buf_release(&line);
 	return rc;
 }
 
@@ -532,13 +612,73 @@ int sshrun_run_on(struct launcher *l, size_t host,
 		  const struct launch_job *j, struct launch_result *res)
 {
 	struct sshrun *L = (struct sshrun *)l;
+	struct rhost *rh = NULL;
 
-	if (host >= L->n) {
+	pthread_mutex_lock(&L->mu);
+	if (host < L->n)
+		rh = L->hs[host];
+	pthread_mutex_unlock(&L->mu);
+	if (!rh) {
 		memset(res, 0, sizeof(*res));
 		res->host = "";
 		return -EINVAL;
 	}
-	return run_on(L, &L->hs[host], j, res);
+	return run_on(L, rh, j, res);
+}
+
+/* A new host, or one more rhost slot in L->hs; under mu. */
+static struct rhost *rhost_new(struct sshrun *L, struct ssh_host *h,
+			       unsigned slots)
+{
+	struct rhost *rh;
+
+	if (L->n == L->cap) {
+		size_t cap = L->cap ? 2 * L->cap : 4;
+		struct rhost **v = realloc(L->hs, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		L->hs = v;
+		L->cap = cap;
+	}
+	rh = calloc(1, sizeof(*rh));
+	if (rh)
+		rh->active = calloc(h->nm ? h->nm : 1, sizeof(*rh->active));
+	if (!rh || !rh->active) {
+		free(rh);
+		return NULL;
+	}
+	rh->h = h;
+	rh->slots = slots ? slots : 1;
+	rh->first = L->next_first;
+	rh->nm = h->nm;
+	L->next_first += rh->slots;
+	L->hs[L->n++] = rh;
+	return rh;
+}
+
+int sshrun_add(struct launcher *l, struct ssh_host *h, unsigned slots)
+{
+	struct sshrun *L = (struct sshrun *)l;
+	int rc = 0;
+
+	pthread_mutex_lock(&L->mu);
+	if (!rhost_new(L, h, slots))
+		rc = -ENOMEM;
+	pthread_cond_broadcast(&L->cv);
+	pthread_mutex_unlock(&L->mu);
+	return rc;
+}
+
+void sshrun_retire(struct launcher *l, size_t host, int retired)
+{
+	struct sshrun *L = (struct sshrun *)l;
+
+	pthread_mutex_lock(&L->mu);
+	if (host < L->n)
+		L->hs[host]->retired = retired;
+	pthread_cond_broadcast(&L->cv);
+	pthread_mutex_unlock(&L->mu);
 }
 
 static unsigned sr_signal(struct launcher *l, int sig)
@@ -571,7 +711,7 @@ static void sr_free(struct launcher *l)
 	size_t i;
 
 	for (i = 0; i < L->n; i++) {
-		struct rhost *rh = &L->hs[i];
+		struct rhost *rh = L->hs[i];
 
 		/* --cleanup takes the basefiles away again. */
 		if (L->o.cleanup && rh->bf == 2 && L->o.nbasefiles &&
@@ -588,6 +728,7 @@ static void sr_free(struct launcher *l)
 			buf_release(&names);
 		}
 		free(rh->active);
+		free(rh);
 	}
 	free(L->hs);
 	free(L->jobs);
@@ -616,39 +757,31 @@ int sshrun_new(struct launcher **out, struct ssh_host *const *hosts,
 	L = calloc(1, sizeof(*L));
 	if (!L)
 		return -ENOMEM;
-	L->hs = calloc(n, sizeof(*L->hs));
-	if (!L->hs)
-		goto nomem;
-	L->n = n;
+	L->next_first = 1;
 	for (i = 0; i < n; i++) {
-		struct rhost *rh = &L->hs[i];
-
-		rh->h = hosts[i];
-		rh->slots = slots[i] ? slots[i] : 1;
-		rh->first = total + 1;
-		rh->nm = hosts[i]->nm;
-		rh->active = calloc(rh->nm, sizeof(*rh->active));
-		if (!rh->active)
+		if (!rhost_new(L, hosts[i], slots[i]))
 			goto nomem;
-		total += rh->slots;
+		total += L->hs[i]->slots;
 	}
+	if (o)
+		L->o = *o;
+	total += L->o.spare;
 	L->jobs = calloc(total + 1, sizeof(*L->jobs));
 	if (!L->jobs)
 		goto nomem;
 	for (s = 0; s <= total; s++)
 		L->jobs[s].ctl = -1;
-	if (o)
-		L->o = *o;
 	pthread_mutex_init(&L->mu, NULL);
-	pthread_cond_init(&L->cv, NULL);
+	clock_cond_init(&L->cv);
 	L->base.ops = &sshrun_ops;
 	L->base.nslots = total;
 	*out = &L->base;
 	return 0;
 nomem:
-	if (L->hs)
-		for (i = 0; i < n; i++)
-			free(L->hs[i].active);
+	for (i = 0; i < L->n; i++) {
+		free(L->hs[i]->active);
+		free(L->hs[i]);
+	}
 	free(L->hs);
 	free(L);
 	return -ENOMEM;

@@ -10,9 +10,11 @@
  * removes them; --basefile files go once per host before its first job.
  *
  * Slots and hosts. Worker slot s belongs to one host (slots are dealt out
- * host by host, in the order given). A job runs on its slot's host when
- * that host is up and has a free slot; otherwise on the up host with the
- * most free slots, waiting for one if none is free. So when a host is
+ * host by host, in the order given, then to hosts added later), or to
+ * none (a spare slot, see sshrun_opts.spare). A job runs on its slot's
+ * host when that host is up, not retired and has a free slot; otherwise
+ * on the usable host with the most free slots, waiting for one if none is
+ * free. So when a host is
  * down its workers' jobs go to the others, and no host ever runs more
  * jobs at once than its slots. A host with more than SSH_MASTER_JOBS
  * slots gets one master per SSH_MASTER_JOBS slots, so a server with the
@@ -29,7 +31,12 @@
  * Remote jobs read /dev/null: a job with stdin_fd >= 0 gets -EINVAL.
  * launch_job.cmdline is what runs (argv and envp are not used): the
  * remote login shell gets it quoted as one word, so every value the
- * caller quoted for a local shell arrives intact.
+ * caller quoted for a local shell arrives intact. It runs with LANES_SEQ,
+ * LANES_SLOT, PARALLEL_SEQ, PARALLEL_JOBSLOT and PARALLEL_PID exported
+ * (seq, slot and lanes' pid), since the remote shell inherits nothing.
+ *
+ * Hosts may join a running launcher (sshrun_add()) and leave it
+ * (sshrun_retire(): no new job goes there; running ones finish).
  *
  * Thread-safety and errors: as io/launch.h says.
  */
@@ -57,7 +64,24 @@ struct sshrun_opts {
 	 */
 	int (*files)(void *arg, const struct launch_job *j, struct buf *send,
 		     struct buf *ret);
+	/*
+	 * Per job, once its host is known and before anything is sent
+	 * there: append the command line to run to line (for {host}); it
+	 * replaces launch_job.cmdline. NULL: the cmdline as given. Called
+	 * on the job's worker, again for each host a job is tried on.
+	 */
+	int (*cmdline)(void *arg, const struct launch_job *j,
+		       const char *host, struct buf *line);
 	void *arg;
+	/*
+	 * Called about once a second, without locks, by a worker that
+	 * waits for a free slot (a new host may be about to join: see
+	 * sshrun_add()). NULL: waiters just wait.
+	 */
+	void (*idle)(void *idle_arg);
+	void *idle_arg;
+	unsigned spare;	/* worker slots beyond the hosts' own, for hosts
+			 * that join later (nslots includes them) */
 };
 
 /*
@@ -78,6 +102,16 @@ int sshrun_new(struct launcher **out, struct ssh_host *const *hosts,
  */
 int sshrun_run_on(struct launcher *l, size_t host,
 		  const struct launch_job *j, struct launch_result *res);
+
+/*
+ * A host joins the run with slots job slots (its masters grown as
+ * sshrun_masters() says, and opened or down); it is the next index for
+ * sshrun_run_on(). The caller keeps it until launch_free(). Any thread.
+ */
+int sshrun_add(struct launcher *l, struct ssh_host *h, unsigned slots);
+/* retired 1: host takes no new job (jobs pinned to it still run);
+ * 0: it does again. Any thread. */
+void sshrun_retire(struct launcher *l, size_t host, int retired);
 
 /* Masters a host with this many slots needs. */
 size_t sshrun_masters(unsigned slots);

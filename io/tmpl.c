@@ -43,6 +43,7 @@ enum seg_kind {
 	SEG_TOTAL,	/* {##} (--plus) */
 	SEG_SEQ0,	/* {0#} (--plus): zero-padded */
 	SEG_SLOT0,	/* {0%} (--plus): zero-padded */
+	SEG_HOST,	/* {host} */
 };
 
 enum seg_mod {
@@ -107,6 +108,8 @@ struct vals {
 	size_t seq_len, slot_len;
 	const char *total, *seq0, *slot0;	/* --plus */
 	size_t total_len, seq0_len, slot0_len;
+	const char *host;	/* {host}: the login, "" locally */
+	size_t host_len;
 };
 
 /* ---- Modifiers ---------------------------------------------------- */
@@ -336,6 +339,10 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 		g->kind = p[1] == '%' ? SEG_SLOT0 :
 			  p[0] == '#' ? SEG_TOTAL : SEG_SEQ0;
 		return 4;
+	}
+	if (blen == 4 && memcmp(p, "host", 4) == 0) {
+		g->kind = SEG_HOST;
+		return 6;
 	}
 	mod = parse_mod(p, blen, ps->plus);
 	if (mod > 0) {
@@ -827,6 +834,9 @@ static void shell_word(const struct tmpl *t, struct sink *s,
 		case SEG_SLOT0:
 			sink_put(s, v->slot0, v->slot0_len);
 			break;
+		case SEG_HOST:
+			sink_val(s, v->host, v->host_len);
+			break;
 		case SEG_ALL:
 			if (only) {
 				modify(only, g->mod, &p, &n);
@@ -952,6 +962,9 @@ static void direct_word(const struct tmpl *t, struct out *o,
 			out_add(o, v->slot0, v->slot0_len);
 			some = 1;
 			break;
+		case SEG_HOST:
+			out_add(o, v->host, v->host_len);
+			break;
 		case SEG_ALL:
 			some |= only || v->nargs;
 			if (only) {
@@ -1067,6 +1080,8 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 	memset(&v, 0, sizeof v);
 	v.args = job->args;
 	v.nargs = job->nargs;
+	v.host = job->host ? job->host : "";
+	v.host_len = strlen(v.host);
 	if (t->numbers) {
 		v.seq = fmt_ull(seqbuf, job->seq);
 		v.seq_len = (size_t)(seqbuf + sizeof seqbuf - v.seq);
@@ -1159,6 +1174,7 @@ static size_t size_one(const struct tmpl *t, const struct tmpl_arg *args,
 		       size_t nargs, int estimate, int nopos)
 {
 	static const char twenty[] = "00000000000000000000";
+	char host[TMPL_HOST_MAX];
 	struct vals v;
 	struct sink s;
 	struct out o;
@@ -1169,6 +1185,9 @@ static size_t size_one(const struct tmpl *t, const struct tmpl_arg *args,
 	v.seq = v.slot = v.total = v.seq0 = v.slot0 = twenty;
 	v.seq_len = v.slot_len = v.total_len = v.seq0_len = v.slot0_len =
 		sizeof twenty - 1;
+	memset(host, 'x', sizeof host);
+	v.host = host;
+	v.host_len = sizeof host;
 	if (t->shell) {
 		memset(&s, 0, sizeof s);
 		s.quote = t->quote;

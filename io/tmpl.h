@@ -9,6 +9,8 @@
  *   {.}     without the extension      {/}  basename     {//} dirname
  *   {/.}    basename without extension
  *   {#}     the job's sequence number  {%}  the job slot (1..N)
+ *   {host}  the sshlogin the job runs on (tmpl_job.host; "" if NULL),
+ *           shell-quoted like an argument in shell mode
  *   {n} {n.} {n/} {n//} {n/.}   the n-th argument (1-based), modified
  *   {-n} ...                    the n-th argument from the end
  * The replacement for {} can be renamed (-I STR); the other forms keep their
@@ -64,7 +66,7 @@
  * the literal text, also in shell mode, where quotes are not parsed.
  * With no replacement string in the template at all, the arguments are
  * appended, each as its own word (quoted in shell mode), after a space.
- * ({#} and {%} count as replacement strings.)
+ * ({#}, {%} and {host} count as replacement strings.)
  *
  * A command that starts with a replacement string (no blank before it,
  * "{} x") is shell code: it runs in shell mode with every value unquoted,
@@ -129,7 +131,11 @@ struct tmpl_job {
 	size_t nargs;
 	unsigned long long seq;	/* {#} */
 	unsigned slot;		/* {%} */
+	const char *host;	/* {host}; NULL is "" (a local job) */
 };
+
+/* tmpl_size() counts {host} as this many bytes. */
+#define TMPL_HOST_MAX 255
 
 /* The result of one expansion. */
 struct tmpl_cmd {

@@ -265,3 +265,119 @@ no_remote_process() {
 	run awk -F'\t' 'NR > 1 { print $2 }' jl
 	refute_line h3
 }
+
+# --- --onall, --nonall, {host}, the remote environment, --slf changes ----
+
+@test "--onall: every job once on every host, untagged unless --tag" {
+	run --separate-stderr "$LANES" -k --onall -S h1,h2,h3 \
+	    --ssh "ssh -F $SSH_CONFIG" 'echo {} $(hostname)' ::: a b
+	assert_success
+	assert_no_stderr
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" \
+	    'a h1 a h2 a h3 b h1 b h2 b h3 '
+	run --separate-stderr "$LANES" -k --tag --onall -S h1,h2 \
+	    --ssh "ssh -F $SSH_CONFIG" 'echo {}' ::: a b
+	assert_success
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" \
+	    $'h1\ta h1\tb h2\ta h2\tb '
+}
+
+@test "--onall: the exit status counts failures over all hosts" {
+	run --separate-stderr "$LANES" --onall -S h1,h2,h3 \
+	    --ssh "ssh -F $SSH_CONFIG" --joblog jl \
+	    '[ $(hostname) = h2 ] || exit {}' ::: 0 3
+	assert_failure 2
+	# Each job is logged once per host, with the same sequence number.
+	run awk -F'\t' 'NR > 1 { print $1, $2, $7 }' jl
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" \
+	    '1 h1 0 1 h2 0 1 h3 0 2 h1 3 2 h2 0 2 h3 3 '
+}
+
+@test "--onall: a job on a down host fails there and does not move" {
+	run --separate-stderr "$LANES" --onall -S h1,h5 \
+	    --ssh "ssh -F $SSH_CONFIG" 'echo {} $(hostname)' ::: a
+	assert_failure 1
+	assert_output 'a h1'
+	assert_stderr_line --partial 'lanes: host h5 is down: '
+	assert_stderr_line --partial 'lanes: job 1: host h5 is down'
+}
+
+@test "--nonall: the bare command once on every host, tagged with --tag" {
+	run --separate-stderr "$LANES" --nonall --tag -S h1,h2,h3 \
+	    --ssh "ssh -F $SSH_CONFIG" 'echo x $(hostname); [ $(hostname) = h2 ]'
+	assert_failure 2
+	assert_no_stderr
+	# Nothing is appended to the command: no argument.
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" \
+	    $'h1\tx h1 h2\tx h2 h3\tx h3 '
+}
+
+@test "--nonall takes no input; --onall needs hosts" {
+	run --separate-stderr "$LANES" --nonall -S h1 echo ::: a
+	assert_failure 255
+	assert_stderr_line --partial '--nonall runs the command without arguments'
+	run --separate-stderr "$LANES" --onall echo ::: a
+	assert_failure 255
+	assert_stderr_line --partial '--onall needs hosts (-S or --slf)'
+}
+
+@test "{host} is the login a job runs on, in the command and --tagstring" {
+	run --separate-stderr "$LANES" -k -S 1/h1,1/h2,1/h3 \
+	    --ssh "ssh -F $SSH_CONFIG" --tagstring '<{host}>' \
+	    'echo {host} $(hostname) {}; sleep 0.2' ::: 1 2 3 4 5 6
+	assert_success
+	assert_no_stderr
+	local line h
+	for line in "${lines[@]}"; do
+		[[ $line =~ ^\<(h[123])\>$'\t'(h[123])\ (h[123])\ [1-6]$ ]] ||
+			fail "unexpected line: $line"
+		h=${BASH_REMATCH[1]}
+		[[ ${BASH_REMATCH[2]} == "$h" && ${BASH_REMATCH[3]} == "$h" ]] ||
+			fail "{host} is not where it ran: $line"
+	done
+	assert_equal "${#lines[@]}" 6
+}
+
+@test "{host} of a job whose own host is down is the host it ran on" {
+	run --separate-stderr timeout 20 "$LANES" -S h4,h2 \
+	    --ssh "ssh -F $SSH_CONFIG" 'echo {host} $(hostname)' ::: 1 2
+	assert_success
+	assert_output $'h2 h2\nh2 h2'
+	assert_stderr_line --partial 'host h4 is down: '
+}
+
+@test "remote jobs get LANES_SEQ, LANES_SLOT, PARALLEL_SEQ and PARALLEL_PID" {
+	run --separate-stderr "$LANES" -k -S 1/h1 \
+	    --ssh "ssh -F $SSH_CONFIG" \
+	    'echo $LANES_SEQ $LANES_SLOT $PARALLEL_SEQ $PARALLEL_JOBSLOT {#} {%} $PARALLEL_PID' \
+	    ::: a b
+	assert_success
+	assert_line --index 0 --regexp '^1 1 1 1 1 1 [0-9]+$'
+	assert_line --index 1 --regexp '^2 1 2 1 2 1 [0-9]+$'
+}
+
+# bats test_tags=slow
+@test "--slf changed mid-run: a new host joins, a removed one takes no jobs" {
+	# Jobs 1 and 2 hold h1 and h2 (one each) until a job has run on h3,
+	# which can only happen once lanes has read the login file job 1
+	# rewrote (h2 out, h3 in). Then no later job may go to h2.
+	printf '1/h1\n1/h2\n' >slf
+	run --separate-stderr timeout 60 "$LANES" --slf slf \
+	    --ssh "ssh -F $SSH_CONFIG" --joblog jl \
+	    "if [ {} = 1 ]; then printf '1/h1\\n1/h3\\n' > $T/slf; fi
+	     if [ {} -le 2 ]; then
+	       until [ -e $T/on-h3 ]; do sleep 0.05; done
+	     fi
+	     touch $T/on-\$(hostname); echo {} \$(hostname)" ::: $(seq 8)
+	assert_success
+	assert_no_stderr
+	assert_line --regexp '^[12] h1$'
+	assert_line --regexp '^[12] h2$'
+	assert_line --regexp '^[3-8] h3$'
+	assert_equal "${#lines[@]}" 8
+	run grep -c ' h2$' <<<"$output"
+	assert_output 1
+	# The job log agrees.
+	run awk -F'\t' 'NR > 1 && $2 == "h2" { n++ } END { print n }' jl
+	assert_output 1
+}

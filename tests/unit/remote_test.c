@@ -25,7 +25,7 @@ static const char *names(const char *const *pats, size_t n,
 	static char out[256];
 	struct remote_names rn;
 	struct tmpl_arg a = { rec, strlen(rec) };
-	struct tmpl_job tj = { &a, 1, 7, 2 };
+	struct tmpl_job tj = { &a, 1, 7, 2, NULL };
 	struct buf b = BUF_INIT;
 	char err[256];
 	size_t i;

@@ -48,7 +48,7 @@ static void expand_into(struct res *r, struct tmpl *t,
 			const struct tmpl_arg *args, size_t nargs,
 			unsigned long long seq, unsigned slot)
 {
-	struct tmpl_job job = { args, nargs, seq, slot };
+	struct tmpl_job job = { args, nargs, seq, slot, NULL };
 	struct tmpl_cmd cmd;
 	size_t i, o = 0;
 
@@ -136,7 +136,7 @@ static int same_in_both_modes(const char **w, size_t nw, int flags,
 			      const struct tmpl_arg *args, size_t nargs)
 {
 	struct tmpl *td = NULL, *ts = NULL;
-	struct tmpl_job job = { args, nargs, 12, 2 };
+	struct tmpl_job job = { args, nargs, 12, 2, NULL };
 	struct tmpl_cmd cd, cs;
 	struct buf want = BUF_INIT, got = BUF_INIT;
 	size_t i;
@@ -497,7 +497,7 @@ static void test_display(void)
 	struct tmpl *t;
 	struct tmpl_cmd cmd;
 	struct tmpl_arg a = { "a b", 3 };
-	struct tmpl_job job = { &a, 1, 1, 1 };
+	struct tmpl_job job = { &a, 1, 1, 1, NULL };
 	const char *w[] = { "echo", "{}" };
 	struct res r;
 
@@ -522,7 +522,7 @@ static void test_argv_block(void)
 	struct tmpl *t;
 	struct tmpl_cmd cmd;
 	struct tmpl_arg a[2] = { { "aa", 2 }, { "b", 1 } };
-	struct tmpl_job job = { a, 2, 1, 1 };
+	struct tmpl_job job = { a, 2, 1, 1, NULL };
 	const char *w[] = { "x", "{}", "y{1}" };
 	size_t i;
 	int ok = 1;
@@ -553,7 +553,7 @@ static void test_nul(void)
 	struct tmpl *t;
 	struct tmpl_cmd cmd;
 	struct tmpl_arg a[2] = { { "ok", 2 }, { "a\0b", 3 } };
-	struct tmpl_job job = { a, 2, 1, 1 };
+	struct tmpl_job job = { a, 2, 1, 1, NULL };
 	const char *w[] = { "echo", "{1}" };
 	const char *rw[] = { "<{}>" };
 
@@ -735,7 +735,7 @@ static void test_round_trip(void)
 	struct tmpl *t;
 	struct tmpl_cmd cmd;
 	struct tmpl_arg a;
-	struct tmpl_job job = { &a, 1, 1, 1 };
+	struct tmpl_job job = { &a, 1, 1, 1, NULL };
 	const char *w[] = { "printf", "%s", "{}" };
 	char all[255], one, out[512];
 	size_t n;
