@@ -7,6 +7,7 @@
  * blocks when the reorder window is full, which keeps memory flat.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -284,6 +285,68 @@ static int feed(struct run *r, struct input *in, int shuf, struct tmpl *t,
 	return ret;
 }
 
+/* Tasks (processes and threads) that uid has now, from /proc. */
+static long user_tasks(uid_t uid)
+{
+	char path[300], line[256];
+	long n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		FILE *f;
+		long threads = 0;
+		unsigned long ruid = (unsigned long)-1;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			sscanf(line, "Uid: %lu", &ruid);
+			sscanf(line, "Threads: %ld", &threads);
+		}
+		fclose(f);
+		if (ruid == (unsigned long)uid)
+			n += threads;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Under a limit on the user's processes (ulimit -u), every worker thread
+ * counts as one, and so does every job: -j workers could leave no room to
+ * start a single job, and every job would fail with EAGAIN. Fit -j to
+ * the room there is, counting a thread and a process per job and a few
+ * threads of lanes' own, and say so. (Root is not held to the limit.)
+ */
+static void fit_jobs_to_nproc(struct opts *o)
+{
+	struct rlimit rl;
+	long used, room;
+	unsigned fit;
+
+	if (getuid() == 0 || getrlimit(RLIMIT_NPROC, &rl) ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return;
+	used = user_tasks(getuid());
+	if (used < 0)
+		return;
+	room = (long)rl.rlim_cur - used - 4;
+	fit = room >= 4 ? (unsigned)(room / 2) : 1;
+	if (fit >= o->jobs)
+		return;
+	error("only %ld more processes allowed for this user (ulimit -u "
+	      "%ld): running at most %u jobs at once", (long)rl.rlim_cur -
+	      used, (long)rl.rlim_cur, fit);
+	o->jobs = fit;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -305,6 +368,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--agent"))
 		return agent_main(argc, argv);
 	opts_parse(&o, argc, argv);
+	if (!o.slurm && !o.nsshlogins && !o.nslfs)
+		fit_jobs_to_nproc(&o);
 
 	err[0] = '\0';
 	/* GNU parallel warns too: a user who forgot ::: or the pipe would

@@ -712,3 +712,22 @@ wait_state() {
 	assert_equal "${#stderr_lines[@]}" 1
 	assert_regex "$stderr" '^lanes: cannot start more jobs \(pipe2: Too many open files\): running at most [0-9]+ at once from now on$'
 }
+
+# bats test_tags=slow
+@test "a low ulimit -u: -j fits the room, no job fails" {
+	[[ $(id -u) == 0 ]] || skip "needs root to run as another user"
+	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+	# Root is not held to RLIMIT_NPROC: run as nobody, in a directory
+	# nobody may enter, with a lanes it may execute.
+	local dir
+	dir=$(mktemp -d /tmp/lanes-nproc.XXXXXX)
+	cp "$LANES" "$dir/lanes"
+	chmod 755 "$dir" "$dir/lanes"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 \
+		--clear-groups bash -c "cd $dir && ulimit -u 12 &&
+		exec ./lanes -k -j20 echo ::: \$(seq 100)"
+	rm -rf "$dir"
+	assert_success
+	assert_output "$(seq 100)"
+	assert_regex "$stderr" '^lanes: only [0-9]+ more processes allowed for this user \(ulimit -u 12\): running at most [0-9]+ jobs at once$'
+}
