@@ -1,20 +1,21 @@
 /*
- * opts: the command line. One option table (OPTIONS in opts.c) from which
- * getopt's short string, the long option array and --help are built; one
- * switch that stores each option's value; one opts_validate() with every
- * check that involves more than one option; and the parsing of the
- * trailing COMMAND and ::: / :::: sources. Prints usage errors itself and
- * exits with status 255, as only cmd/ may.
+ * opts: the command line. Fills struct opts from argv: one switch that
+ * stores each option's value, and the parsing of the trailing COMMAND and
+ * ::: / :::: sources. The option table it follows (OPTIONS: names,
+ * letters, --help) is cmd/optdef's; the checks across options are
+ * cmd/optcheck's; values beyond plain numbers are cmd/optval's. Prints
+ * usage errors itself and exits with status 255, as only cmd/ may.
  *
  * Adding an option:
- *   1. One X() line in OPTIONS (opts.c), where --help should list it:
- *      its names, letter (or 0), argument kind, section and help text.
+ *   1. One X() line in OPTIONS (cmd/optdef.h), where --help should list
+ *      it: its names, letter (or 0), argument kind, section and help text.
  *   2. Its field in struct opts below, and its case in opts_parse()'s
- *      switch, at the same place as in the table (the switch is on the
- *      table's enum, so the build fails until the case exists; -Wswitch).
- *      Numbers go through the kind's checked parser (parse_count,
- *      parse_duration, parse_size: cmd/num.c). A check against other
- *      options, or a fix-up of one, goes in opts_validate().
+ *      switch (cmd/opts.c), at the same place as in the table (the switch
+ *      is on the table's enum, so the build fails until the case exists;
+ *      -Wswitch). Numbers go through the kind's checked parser
+ *      (optval_count, optval_duration, optval_size: cmd/optval.c, over
+ *      cmd/num.c). A check against other options, or a fix-up of one,
+ *      goes in optcheck_opts() (cmd/optcheck.c).
  *   3. Its use, wherever it takes effect.
  *   4. Its entry in man/lanes.1's OPTIONS section, in the same place:
  *      tests/05-options.bats fails when the man page and --help disagree

@@ -2,9 +2,9 @@
  * optval: the values of options that are more than a plain number: -j
  * (N, N%, +N, -N, 0), --termseq, --halt (GNU parallel's older 1, 2, -1,
  * -2 and N% too), --trim, the \t of --tagstring, and counts, durations
- * and sizes with the option's name in the message. Each checks its value and, on
- * junk, prints a usage error naming the option and exits 255, as only
- * cmd/ may; plain numbers go through cmd/num.
+ * and sizes with the option's name in the message. Each checks its
+ * value and, on junk, prints a usage error naming the option and exits
+ * 255, as only cmd/ may; plain numbers go through cmd/num.
  *
  * Thread-safety: the main thread, while parsing the command line.
  */
