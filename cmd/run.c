@@ -320,7 +320,7 @@ static int open_reports(struct run *r, char *err, size_t errlen)
 	int rc, resuming = o->resume || o->resume_failed || o->retry_failed;
 
 	if (resuming) {
-		/* opts_validate() made sure --joblog names a file. */
+		/* optcheck_opts() made sure --joblog names a file. */
 		const char *path = o->joblog;
 
 		if (path[0] == '+')

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The option table (cmd/opts.c) against the man page: --help is printed from
+# The option table (cmd/optdef.h) against the man page: --help is printed from
 # the table, in its order, so the man page's OPTIONS section must list the
 # same options in the same order. Also: every letter --help shows is a
 # short option getopt accepts, and the hidden GNU parallel spellings work.
@@ -111,7 +111,7 @@ options_of_man() {
 	refute_output --partial 'total-jobs'
 }
 
-# Cross-option checks: opts_validate() refuses these before any job runs.
+# Cross-option checks: optcheck_opts() refuses these before any job runs.
 @test "--download takes no command and no -m, -X, -n or -N" {
 	run --separate-stderr "$LANES" --download "$T" touch "$T/ran" ::: x
 	assert_usage_error
