@@ -250,33 +250,184 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 			       err, errlen);
 }
 
+/* Join the words with spaces into text. */
+static int join_words(struct buf *text, char *const *words, size_t nwords)
+{
+	int rc = 0;
+
+	for (size_t k = 0; !rc && k < nwords; k++) {
+		rc = buf_addstr(text, words[k]);
+		if (!rc && k + 1 < nwords)
+			rc = buf_addch(text, ' ');
+	}
+	return rc;
+}
+
+/*
+ * Split ps->s (len bytes) into words: with quote, one per command-line
+ * word, else on blanks outside replacement strings.
+ */
+static void scan_all(struct parse *ps, char *const *words, size_t nwords,
+		     int quote, size_t len)
+{
+	struct tmpl *t = ps->t;
+	struct seg tmp;
+	size_t i, k, start, sep;
+
+	if (quote) {
+		start = 0;
+		for (k = 0; k < nwords; k++) {
+			size_t n = strlen(words[k]);
+
+			scan_word(ps, start, start + n, 0,
+				  k ? start - 1 : 0, k ? 1 : 0);
+			start += n + 1;
+		}
+		return;
+	}
+	i = 0;
+	for (;;) {
+		sep = i;
+		while (i < len && is_blank(ps->s[i]) &&
+		       !match_repl(ps, ps->s + i, len - i, &tmp))
+			i++;
+		if (i == len) {
+			t->tail_off = sep;
+			t->tail_len = i - sep;
+			return;
+		}
+		i = scan_word(ps, i, len, 1, sep, i - sep);
+	}
+}
+
+/* Shell or direct mode, and whether values are quoted (see tmpl.h). */
+static void choose_mode(struct tmpl *t, const struct parse *ps,
+			char *const *words, int flags, int quote)
+{
+	if (t->raw)
+		t->shell = 1;
+	else if (quote)
+		t->shell = (flags & TMPL_SHELL) ||
+			quote_is_shell_word(words[0], strlen(words[0]));
+	else
+		t->shell = (flags & TMPL_SHELL) ||
+			quote_needs_shell(ps->check.p, ps->check.len);
+	t->quote = t->shell && !t->raw;
+	/* "{} x" with 'echo a': the command is the value, run as shell
+	 * code with every value unquoted, as GNU parallel documents. */
+	if (!quote && !t->raw && starts_with_repl(t)) {
+		t->shell = 1;
+		t->quote = 0;
+		t->lead_raw = !(flags & TMPL_SHELL);
+	}
+}
+
+/*
+ * Point each literal segment at its shell-mode text: the text as
+ * written, or with quote in shell mode a quoted copy appended to text.
+ */
+static int shell_lits(struct tmpl *t, size_t nsegs, struct buf *text,
+		      int quote)
+{
+	struct buf quoted = BUF_INIT;
+	struct seg *g;
+	int rc = 0;
+
+	/* The quoted copies go to their own buffer first: quoting from
+	 * text into text could move the bytes being read. */
+	for (size_t k = 0; !rc && k < nsegs; k++) {
+		g = &t->segs[k];
+		if (g->kind != SEG_LIT)
+			continue;
+		if (quote && t->shell) {
+			g->sh_off = text->len + quoted.len;
+			rc = quote_shell(&quoted, text->p + g->off, g->len);
+			g->sh_len = text->len + quoted.len - g->sh_off;
+		} else {
+			g->sh_off = g->off;
+			g->sh_len = g->len;
+		}
+	}
+	if (!rc)
+		rc = buf_add(text, quoted.p, quoted.len);
+	buf_release(&quoted);
+	return rc;
+}
+
+/* No replacement string: append a word that is a bare {} (see DESIGN). */
+static int add_args_word(struct parse *ps, struct buf *text)
+{
+	struct tmpl *t = ps->t;
+	struct word *w = &t->words[t->nwords++];
+	struct seg *g;
+
+	memset(w, 0, sizeof *w);
+	w->sep_off = text->len;
+	w->sep_len = 1;
+	w->first = ps->nsegs;
+	w->nsegs = 1;
+	w->multi = w->only_multi = 1;
+	g = &t->segs[ps->nsegs++];
+	memset(g, 0, sizeof *g);
+	g->kind = SEG_ALL;
+	return buf_addch(text, ' ');
+}
+
+/* How often positional strings are expanded, for tmpl_fill_add(). */
+static void count_pos(struct tmpl *t)
+{
+	const struct word *w;
+
+	for (size_t k = 0; k < t->nwords; k++) {
+		w = &t->words[k];
+		for (size_t i = w->first; i < w->first + w->nsegs; i++) {
+			if (t->segs[i].kind != SEG_POS)
+				continue;
+			if (t->context && w->multi)
+				t->npos_each++;
+			else
+				t->npos_once++;
+		}
+	}
+}
+
+/* 1 if text holds nothing but blanks. */
+static int all_blank(const struct buf *text)
+{
+	size_t i;
+
+	for (i = 0; i < text->len && is_blank(text->p[i]); i++)
+		;
+	return i == text->len;
+}
+
+static void parse_init(struct parse *ps, const char *replstr, int flags,
+		       char *const *cols, size_t ncols)
+{
+	memset(ps, 0, sizeof *ps);
+	buf_init(&ps->check);
+	ps->rs = replstr ? replstr : "{}";
+	ps->rlen = strlen(ps->rs);
+	ps->plus = !!(flags & TMPL_PLUS);
+	ps->cols = cols;
+	ps->ncols = ncols;
+}
+
 int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 		    const char *replstr, int flags, char *const *cols,
 		    size_t ncols, char *err, size_t errlen)
 {
 	struct parse ps;
-	struct buf text = BUF_INIT, quoted = BUF_INIT;
+	struct buf text = BUF_INIT;
 	struct tmpl *t = NULL;
-	struct seg *g;
-	struct word *w;
-	size_t i, k, start, sep, max;
+	size_t max;
 	int rc, quote;
 
-	memset(&ps, 0, sizeof ps);
-	buf_init(&ps.check);
 	*out = NULL;
-	ps.rs = replstr ? replstr : "{}";
-	ps.rlen = strlen(ps.rs);
-	ps.plus = !!(flags & TMPL_PLUS);
-	ps.cols = cols;
-	ps.ncols = ncols;
-	if (ps.rlen == 0) {
-		errbuf_set(err, errlen, "empty replacement string");
-		rc = -EINVAL;
-		goto out;
-	}
-	if (nwords == 0) {
-		errbuf_set(err, errlen, "empty command template");
+	parse_init(&ps, replstr, flags, cols, ncols);
+	if (ps.rlen == 0 || nwords == 0) {
+		errbuf_set(err, errlen, ps.rlen ? "empty command template" :
+			   "empty replacement string");
 		rc = -EINVAL;
 		goto out;
 	}
@@ -290,25 +441,17 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 	t->context = !t->raw && (flags & TMPL_CONTEXT);
 	quote = !t->raw && (flags & TMPL_QUOTE);
 
-	for (k = 0; k < nwords; k++) {
-		rc = buf_addstr(&text, words[k]);
-		if (!rc && k + 1 < nwords)
-			rc = buf_addch(&text, ' ');
-		if (rc)
-			goto out;
-	}
+	rc = join_words(&text, words, nwords);
+	if (rc)
+		goto out;
 	if (perl_expr(text.p, text.len, err, errlen)) {
 		rc = -EINVAL;
 		goto out;
 	}
-	if (!quote && !t->raw) {
-		for (i = 0; i < text.len && is_blank(text.p[i]); i++)
-			;
-		if (i == text.len) {
-			errbuf_set(err, errlen, "empty command template");
-			rc = -EINVAL;
-			goto out;
-		}
+	if (!quote && !t->raw && all_blank(&text)) {
+		errbuf_set(err, errlen, "empty command template");
+		rc = -EINVAL;
+		goto out;
 	}
 
 	/* Every segment but an empty word's holds at least one byte, and
@@ -322,103 +465,18 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 	}
 	ps.t = t;
 	ps.s = buf_str(&text);
-
-	if (quote) {
-		start = 0;
-		for (k = 0; k < nwords; k++) {
-			size_t len = strlen(words[k]);
-
-			scan_word(&ps, start, start + len, 0,
-				  k ? start - 1 : 0, k ? 1 : 0);
-			start += len + 1;
-		}
-	} else {
-		i = 0;
-		for (;;) {
-			struct seg tmp;
-
-			sep = i;
-			while (i < text.len && is_blank(ps.s[i]) &&
-			       !match_repl(&ps, ps.s + i, text.len - i, &tmp))
-				i++;
-			if (i == text.len) {
-				t->tail_off = sep;
-				t->tail_len = i - sep;
-				break;
-			}
-			i = scan_word(&ps, i, text.len, 1, sep, i - sep);
-		}
-	}
-	if (ps.err) {
-		rc = ps.err;
-		goto out;
-	}
-
-	if (t->raw)
-		t->shell = 1;
-	else if (quote)
-		t->shell = (flags & TMPL_SHELL) ||
-			quote_is_shell_word(words[0], strlen(words[0]));
-	else
-		t->shell = (flags & TMPL_SHELL) ||
-			quote_needs_shell(ps.check.p, ps.check.len);
-	t->quote = t->shell && !t->raw;
-	/* "{} x" with 'echo a': the command is the value, run as shell
-	 * code with every value unquoted, as GNU parallel documents. */
-	if (!quote && !t->raw && starts_with_repl(t)) {
-		t->shell = 1;
-		t->quote = 0;
-		t->lead_raw = !(flags & TMPL_SHELL);
-	}
-
-	/* The quoted copies go to their own buffer first: quoting from
-	 * text into text could move the bytes being read. */
-	for (k = 0; k < ps.nsegs; k++) {
-		g = &t->segs[k];
-		if (g->kind != SEG_LIT)
-			continue;
-		if (quote && t->shell) {
-			g->sh_off = text.len + quoted.len;
-			rc = quote_shell(&quoted, text.p + g->off, g->len);
-			if (rc)
-				goto out;
-			g->sh_len = text.len + quoted.len - g->sh_off;
-		} else {
-			g->sh_off = g->off;
-			g->sh_len = g->len;
-		}
-	}
-	rc = buf_add(&text, quoted.p, quoted.len);
+	scan_all(&ps, words, nwords, quote, text.len);
+	rc = ps.err;
 	if (rc)
 		goto out;
 
-	if (!t->has_repl && !t->raw) {
-		w = &t->words[t->nwords++];
-		memset(w, 0, sizeof *w);
-		w->sep_off = text.len;
-		w->sep_len = 1;
-		w->first = ps.nsegs;
-		w->nsegs = 1;
-		w->multi = w->only_multi = 1;
-		g = &t->segs[ps.nsegs++];
-		memset(g, 0, sizeof *g);
-		g->kind = SEG_ALL;
-		rc = buf_addch(&text, ' ');
-		if (rc)
-			goto out;
-	}
-
-	for (k = 0; k < t->nwords; k++) {
-		w = &t->words[k];
-		for (i = w->first; i < w->first + w->nsegs; i++) {
-			if (t->segs[i].kind != SEG_POS)
-				continue;
-			if (t->context && w->multi)
-				t->npos_each++;
-			else
-				t->npos_once++;
-		}
-	}
+	choose_mode(t, &ps, words, flags, quote);
+	rc = shell_lits(t, ps.nsegs, &text, quote);
+	if (!rc && !t->has_repl && !t->raw)
+		rc = add_args_word(&ps, &text);
+	if (rc)
+		goto out;
+	count_pos(t);
 	t->text = buf_detach(&text, NULL);
 	if (!t->text) {
 		rc = -ENOMEM;
@@ -439,7 +497,6 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 	rc = 0;
 out:
 	buf_release(&text);
-	buf_release(&quoted);
 	buf_release(&ps.check);
 	tmpl_free(t);
 	return rc;
@@ -525,16 +582,107 @@ int tmpl_needs_total(const struct tmpl *t)
 	return t->needs_total;
 }
 
+/* Room for the numbers of one job, formatted (see set_vals()). */
+struct numbufs {
+	char seq[24], slot[24], total[24], seq0[24], slot0[24];
+};
+
+/* The values that expanding job reads, the numbers formatted into nb. */
+static void set_vals(const struct tmpl *t, const struct tmpl_job *job,
+		     struct tmplwalk_vals *v, struct numbufs *nb)
+{
+	memset(v, 0, sizeof *v);
+	v->args = job->args;
+	v->nargs = job->nargs;
+	v->host = job->host ? job->host : "";
+	v->host_len = strlen(v->host);
+	if (!t->numbers)
+		return;
+	v->seq = fmt_ull(nb->seq, job->seq);
+	v->seq_len = (size_t)(nb->seq + sizeof nb->seq - v->seq);
+	v->slot = fmt_ull(nb->slot, job->slot);
+	v->slot_len = (size_t)(nb->slot + sizeof nb->slot - v->slot);
+	v->total = fmt_ull(nb->total, t->total);
+	v->total_len = (size_t)(nb->total + sizeof nb->total - v->total);
+	v->seq0 = fmt_pad(nb->seq0, job->seq, t->total);
+	v->seq0_len = (size_t)(nb->seq0 + sizeof nb->seq0 - v->seq0);
+	v->slot0 = fmt_pad(nb->slot0, job->slot, t->slots);
+	v->slot0_len = (size_t)(nb->slot0 + sizeof nb->slot0 - v->slot0);
+}
+
+/* Shell mode: the command into cmd->shell (and cmd->display). */
+static int expand_shell(const struct tmpl *t, const struct tmplwalk_vals *v,
+			struct tmpl_cmd *cmd, int want_display)
+{
+	struct tmplwalk_sink s;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	s.b = &cmd->shell;
+	s.quote = t->quote;
+	tmplwalk_shell(t, &s, v);
+	rc = s.err;
+	if (!rc && t->lead_raw) {
+		/* Code from the values: it runs directly when it
+		 * needs no shell, as a record that is a command. */
+		struct tmpl_arg line = { cmd->shell.p, cmd->shell.len };
+		struct tmpl_cmd c;
+
+		rc = cmdline_expand(&line, 1, 0, &c);
+		if (rc || !c.direct || c.argc) {
+			tmpl_cmd_release(cmd);
+			*cmd = c;
+			return rc;
+		}
+		/* Only blanks: the empty shell command, see tmpl.h. */
+		tmpl_cmd_release(&c);
+	}
+	if (!rc && want_display)
+		rc = buf_add(&cmd->display, buf_str(&cmd->shell),
+			     cmd->shell.len);
+	return rc;
+}
+
+/*
+ * Direct mode: argv and its strings in one block, counted by a first
+ * walk and filled by a second. No word at all leaves cmd in shell mode,
+ * the empty command (see tmpl.h).
+ */
+static int expand_direct(const struct tmpl *t,
+			 const struct tmplwalk_vals *v, struct tmpl_cmd *cmd)
+{
+	struct tmplwalk_out o;
+	size_t hdr;
+	void *block;
+
+	memset(&o, 0, sizeof o);
+	tmplwalk_direct(t, &o, v);
+	if (o.argc == 0)
+		return 0;
+	if (o.argc > ((size_t)-1 - o.bytes) / sizeof(char *) - 1)
+		return -ENOMEM;
+	hdr = (o.argc + 1) * sizeof(char *);
+	block = malloc(hdr + o.bytes);
+	if (!block)
+		return -ENOMEM;
+	cmd->argv = block;
+	memset(&o, 0, sizeof o);
+	o.argv = block;
+	o.p = (char *)block + hdr;
+	tmplwalk_direct(t, &o, v);
+	cmd->argv[o.argc] = NULL;
+	cmd->argc = o.argc;
+	cmd->direct = 1;
+	return 0;
+}
+
 int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 		struct tmpl_cmd *cmd, int want_display)
 {
-	char seqbuf[24], slotbuf[24], totbuf[24], seq0buf[24], slot0buf[24];
+	struct numbufs nb;
 	struct tmplwalk_vals v;
-	struct tmplwalk_sink s;
-	struct tmplwalk_out o;
-	size_t i, hdr;
-	void *block;
-	int rc = 0;
+	size_t i;
+	int rc;
 
 	memset(cmd, 0, sizeof *cmd);
 	buf_init(&cmd->shell);
@@ -547,69 +695,13 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 				return -EILSEQ;
 		}
 	}
-	memset(&v, 0, sizeof v);
-	v.args = job->args;
-	v.nargs = job->nargs;
-	v.host = job->host ? job->host : "";
-	v.host_len = strlen(v.host);
-	if (t->numbers) {
-		v.seq = fmt_ull(seqbuf, job->seq);
-		v.seq_len = (size_t)(seqbuf + sizeof seqbuf - v.seq);
-		v.slot = fmt_ull(slotbuf, job->slot);
-		v.slot_len = (size_t)(slotbuf + sizeof slotbuf - v.slot);
-		v.total = fmt_ull(totbuf, t->total);
-		v.total_len = (size_t)(totbuf + sizeof totbuf - v.total);
-		v.seq0 = fmt_pad(seq0buf, job->seq, t->total);
-		v.seq0_len = (size_t)(seq0buf + sizeof seq0buf - v.seq0);
-		v.slot0 = fmt_pad(slot0buf, job->slot, t->slots);
-		v.slot0_len = (size_t)(slot0buf + sizeof slot0buf - v.slot0);
-	}
+	set_vals(t, job, &v, &nb);
+	if (t->shell)
+		return expand_shell(t, &v, cmd, want_display);
 
-	if (t->shell) {
-		memset(&s, 0, sizeof s);
-		s.b = &cmd->shell;
-		s.quote = t->quote;
-		tmplwalk_shell(t, &s, &v);
-		rc = s.err;
-		if (!rc && t->lead_raw) {
-			/* Code from the values: it runs directly when it
-			 * needs no shell, as a record that is a command. */
-			struct tmpl_arg line = { cmd->shell.p, cmd->shell.len };
-			struct tmpl_cmd c;
-
-			rc = cmdline_expand(&line, 1, 0, &c);
-			if (rc || !c.direct || c.argc) {
-				tmpl_cmd_release(cmd);
-				*cmd = c;
-				return rc;
-			}
-			/* Only blanks: the empty shell command, see tmpl.h. */
-			tmpl_cmd_release(&c);
-		}
-		if (!rc && want_display)
-			rc = buf_add(&cmd->display, buf_str(&cmd->shell),
-				     cmd->shell.len);
+	rc = expand_direct(t, &v, cmd);
+	if (rc || !cmd->direct)
 		return rc;
-	}
-
-	memset(&o, 0, sizeof o);
-	tmplwalk_direct(t, &o, &v);
-	if (o.argc == 0)
-		return 0;	/* the empty shell command; see tmpl.h */
-	if (o.argc > ((size_t)-1 - o.bytes) / sizeof(char *) - 1)
-		return -ENOMEM;
-	hdr = (o.argc + 1) * sizeof(char *);
-	block = malloc(hdr + o.bytes);
-	if (!block)
-		return -ENOMEM;
-	cmd->argv = block;
-	memset(&o, 0, sizeof o);
-	o.argv = block;
-	o.p = (char *)block + hdr;
-	tmplwalk_direct(t, &o, &v);
-	cmd->argv[o.argc] = NULL;
-	cmd->argc = o.argc;
-	cmd->direct = 1;
 	/* "cd", "exit" or "FOO=1" as the program: only sh means it. */
 	if (t->twin && quote_needs_shell(cmd->argv[0], strlen(cmd->argv[0]))) {
 		tmpl_cmd_release(cmd);

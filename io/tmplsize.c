@@ -71,9 +71,9 @@ size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
  * the bytes that would otherwise go missing, see direct_word() in
  * tmplwalk.c and tmplwalk_quoted_max()). A positional value cannot be
  * added up: {2} of a lone tuple is empty, and in a word -X repeats, {1}
- * is repeated once per value. So positional values are left out of the sums and bounded at
- * the end by the longest value so far, times the number of times they
- * are expanded.
+ * is repeated once per value. So positional values are left out of the
+ * sums and bounded at the end by the longest value so far, times the
+ * number of times they are expanded.
  */
 static size_t fill_total(const struct tmpl *t, const struct tmpl_fill *f,
 			 size_t sum, size_t longest)
