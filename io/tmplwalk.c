@@ -229,6 +229,7 @@ static void direct_word(const struct tmpl *t, struct tmplwalk_out *o,
 			break;
 		case SEG_HOST:
 			out_add(o, v->host, v->host_len);
+			some = 1;
 			break;
 		case SEG_ALL:
 			some |= only || v->nargs;
