@@ -10,7 +10,8 @@
  *   {/.}    basename without extension
  *   {#}     the job's sequence number  {%}  the job slot (1..N)
  *   {host}  the sshlogin the job runs on (tmpl_job.host; "" if NULL),
- *           shell-quoted like an argument in shell mode
+ *           one word: shell-quoted like an argument in shell mode, an
+ *           argv entry (empty for a local job) in direct mode
  *   {n} {n.} {n/} {n//} {n/.}   the n-th argument (1-based), modified
  *   {-n} ...                    the n-th argument from the end
  * The replacement for {} can be renamed (-I STR); the other forms keep their
@@ -87,6 +88,9 @@
  * A direct-mode expansion can leave no word at all ("{}" with no
  * arguments); it is then returned in shell mode as the empty command,
  * which sh runs as success; so cmd->direct == 1 means argc >= 1.
+ *
+ * The size of a command before it is expanded (-s, -m, -X) is tmplsize.h's;
+ * the modifiers are tmplmod.h's.
  *
  * Thread-safety: tmpl_parse() and tmpl_free() on one thread; tmpl_expand()
  * and the query functions may run concurrently on a parsed template.
