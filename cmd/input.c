@@ -35,6 +35,7 @@
 
 #include "buf.h"
 #include "rec.h"
+#include "tmplsize.h"
 
 struct source {
 	const char *name;	/* for messages */

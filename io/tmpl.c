@@ -4,17 +4,14 @@
  * DESIGN. tmpl_parse() does all the work that does not depend on a job: it
  * joins the words, finds the replacement strings, splits the text into
  * words on blanks and each word into segments (literal text, or one
- * replacement string), decides between shell and direct mode, and, for
- * TMPL_QUOTE in shell mode, quotes the literal pieces once. The literal
- * text of a word keeps the blanks before it, so shell mode can reproduce
- * the text exactly as written while -X still knows where words start.
+ * replacement string; see tmplint.h), decides between shell and direct
+ * mode, and, for TMPL_QUOTE in shell mode, quotes the literal pieces once.
  *
- * tmpl_expand() then only walks the segments. Modifiers ({.}, {/}, {//})
- * never copy: each is a substring of its argument or a constant, found with
- * memrchr(). Direct mode walks the segments twice, once to count the words
- * and bytes and once to copy, so argv and all its strings come from one
- * malloc() of the exact size. Shell mode appends to cmd->shell. The same
- * walks, with nothing written, give tmpl_size().
+ * tmpl_expand() then only walks the segments (tmplwalk.h), with the
+ * modifiers of tmplmod.h, which never copy. Direct mode walks twice, once
+ * to count the words and bytes and once to copy, so argv and all its
+ * strings come from one malloc() of the exact size. Shell mode appends to
+ * cmd->shell. The same walks, with nothing written, give tmplsize.h.
  *
  * Template without a replacement string: parsing adds a last word made of
  * a bare {}, which yields exactly "the arguments appended, each as its own
@@ -30,233 +27,8 @@
 #include "cmdline.h"
 #include "errbuf.h"
 #include "quote.h"
-
-/* Room for the shell's path and "-c" in the -m/-X fill's estimate. */
-#define SH_OVERHEAD 32
-
-enum seg_kind {
-	SEG_LIT,	/* literal text */
-	SEG_ALL,	/* {} and its modified forms: one value per argument */
-	SEG_POS,	/* {n}, {-n} and modified forms */
-	SEG_SEQ,	/* {#} */
-	SEG_SLOT,	/* {%} */
-	SEG_TOTAL,	/* {##} (--plus) */
-	SEG_SEQ0,	/* {0#} (--plus): zero-padded */
-	SEG_SLOT0,	/* {0%} (--plus): zero-padded */
-	SEG_HOST,	/* {host} */
-};
-
-enum seg_mod {
-	MOD_NONE,
-	MOD_DOT,	/* {.} */
-	MOD_BASE,	/* {/} */
-	MOD_DIR,	/* {//} */
-	MOD_BASEDOT,	/* {/.} */
-	/* --plus */
-	MOD_DOT2,	/* {..} */
-	MOD_DOT3,	/* {...} */
-	MOD_BASEDOT2,	/* {/..} */
-	MOD_BASEDOT3,	/* {/...} */
-	MOD_PDIR,	/* {+/} */
-	MOD_PEXT,	/* {+.} */
-	MOD_PEXT2,	/* {+..} */
-	MOD_PEXT3,	/* {+...} */
-};
-
-struct seg {
-	unsigned char kind;
-	unsigned char mod;
-	unsigned char from_end;	/* SEG_POS: {-n} */
-	size_t n;		/* SEG_POS: 1-based index */
-	size_t off, len;	/* SEG_LIT: the text as written, in t->text */
-	size_t sh_off, sh_len;	/* SEG_LIT: the text for shell mode */
-};
-
-struct word {
-	size_t sep_off, sep_len;	/* the blanks before it, as written */
-	size_t first, nsegs;		/* its segments in t->segs */
-	int multi;			/* how many SEG_ALL it has */
-	int only_multi;			/* it has nothing else */
-};
-
-struct tmpl {
-	int shell;		/* expand into cmd->shell */
-	int quote;		/* quote values (shell mode, not raw) */
-	int raw;		/* TMPL_RAW */
-	int context;		/* TMPL_CONTEXT, not raw */
-	int has_repl;		/* the user wrote a replacement string */
-	int lead_raw;		/* starts with a replacement string */
-	size_t npos_once;	/* positional strings expanded once */
-	size_t npos_each;	/* ... and once per value (-X words) */
-	int numbers;		/* {#}, {%} or a --plus count appear */
-	int needs_total;	/* {##} or {0#} appear */
-	unsigned long long total;	/* tmpl_set_counts() */
-	unsigned slots;
-	char *text;		/* every literal, plus quoted copies */
-	struct seg *segs;
-	struct word *words;
-	size_t nwords;
-	size_t tail_off, tail_len;	/* blanks after the last word */
-	struct tmpl *twin;	/* the same in shell mode, see tmpl_expand() */
-};
-
-/* The per-job values that expansion reads. */
-struct vals {
-	const struct tmpl_arg *args;
-	size_t nargs;
-	const char *seq, *slot;
-	size_t seq_len, slot_len;
-	const char *total, *seq0, *slot0;	/* --plus */
-	size_t total_len, seq0_len, slot0_len;
-	const char *host;	/* {host}: the login, "" locally */
-	size_t host_len;
-};
-
-/* ---- Modifiers ---------------------------------------------------- */
-
-/* Offset of the basename: just after the last '/'. */
-static size_t base_off(const char *p, size_t n)
-{
-	const char *s = n ? memrchr(p, '/', n) : NULL;
-
-	return s ? (size_t)(s - p) + 1 : 0;
-}
-
-/* Length of p[0..n) without its extension (see tmpl.h for the rules). */
-static size_t strip_ext(const char *p, size_t n)
-{
-	size_t b = base_off(p, n);
-	const char *dot, *q;
-
-	dot = n > b ? memrchr(p + b, '.', n - b) : NULL;
-	if (!dot)
-		return n;
-	for (q = p + b; q < dot; q++) {
-		if (*q != '.')
-			return (size_t)(dot - p);
-	}
-	return n;
-}
-
-/*
- * Length of p[0..n) without its last count (2 or 3) extensions, as GNU
- * parallel's {..} and {...}: each must be a non-empty run of non-dots, and
- * the name left must not be only dots; otherwise nothing is removed.
- */
-static size_t strip_exts(const char *p, size_t n, int count)
-{
-	size_t b = base_off(p, n), end = n;
-	const char *dot, *q;
-
-	for (int i = 0; i < count; i++) {
-		dot = end > b ? memrchr(p + b, '.', end - b) : NULL;
-		if (!dot || (size_t)(dot - p) + 1 == end)
-			return n;
-		end = (size_t)(dot - p);
-	}
-	for (q = p + b; q < p + end; q++)
-		if (*q != '.')
-			return end;
-	return n;
-}
-
-/* dirname(1): a prefix of p, or "." or "/". */
-static void dir_of(const char **pp, size_t *pn)
-{
-	const char *p = *pp, *s;
-	size_t n = *pn;
-
-	while (n > 0 && p[n - 1] == '/')
-		n--;
-	if (n == 0) {
-		*pp = *pn ? "/" : ".";
-		*pn = 1;
-		return;
-	}
-	s = memrchr(p, '/', n);
-	if (!s) {
-		*pp = ".";
-		*pn = 1;
-		return;
-	}
-	n = (size_t)(s - p);
-	while (n > 0 && p[n - 1] == '/')
-		n--;
-	if (n == 0) {
-		*pp = "/";
-		n = 1;
-	}
-	*pn = n;
-}
-
-static void modify(const struct tmpl_arg *a, int mod, const char **pp,
-		   size_t *pn)
-{
-	const char *p = a->p;
-	size_t n = a->len, b;
-
-	switch (mod) {
-	case MOD_DOT:
-		n = strip_ext(p, n);
-		break;
-	case MOD_BASE:
-	case MOD_BASEDOT:
-		b = base_off(p, n);
-		p += b;
-		n -= b;
-		if (mod == MOD_BASEDOT)
-			n = strip_ext(p, n);
-		break;
-	case MOD_DIR:
-		dir_of(&p, &n);
-		break;
-	case MOD_DOT2:
-	case MOD_DOT3:
-		n = strip_exts(p, n, mod == MOD_DOT2 ? 2 : 3);
-		break;
-	case MOD_BASEDOT2:
-	case MOD_BASEDOT3:
-		b = base_off(p, n);
-		p += b;
-		n = strip_exts(p, n - b, mod == MOD_BASEDOT2 ? 2 : 3);
-		break;
-	case MOD_PDIR:
-		/* What precedes the last '/', or nothing. */
-		b = base_off(p, n);
-		n = b ? b - 1 : 0;
-		break;
-	case MOD_PEXT:
-	case MOD_PEXT2:
-	case MOD_PEXT3:
-		/* What {.}, {..} or {...} removes, without its first dot. */
-		b = mod == MOD_PEXT ? strip_ext(p, n) :
-			strip_exts(p, n, mod == MOD_PEXT2 ? 2 : 3);
-		p += b < n ? b + 1 : n;
-		n = b < n ? n - b - 1 : 0;
-		break;
-	}
-	*pp = p;
-	*pn = n;
-}
-
-/*
- * The value of a positional segment. Out of range it is missing (returns
- * 0): nothing at all, not even the empty word '', as in GNU parallel.
- */
-static int pos_value(const struct vals *v, const struct seg *g,
-		     const char **pp, size_t *pn)
-{
-	const struct tmpl_arg *a;
-
-	if (g->n > v->nargs) {
-		*pp = "";
-		*pn = 0;
-		return 0;
-	}
-	a = &v->args[g->from_end ? v->nargs - g->n : g->n - 1];
-	modify(a, g->mod, pp, pn);
-	return 1;
-}
+#include "tmplint.h"
+#include "tmplwalk.h"
 
 /* ---- Parsing ------------------------------------------------------ */
 
@@ -276,32 +48,6 @@ struct parse {
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n';
-}
-
-/* The --plus modifiers, in the order of enum seg_mod from MOD_DOT2. */
-static const char *const plus_mods[] = {
-	"..", "...", "/..", "/...", "+/", "+.", "+..", "+...",
-};
-
-/* The modifier spelled by p[0..n), or -1. */
-static int parse_mod(const char *p, size_t n, int plus)
-{
-	size_t i;
-
-	if (n == 0)
-		return MOD_NONE;
-	for (i = 0; plus && i < sizeof plus_mods / sizeof *plus_mods; i++)
-		if (strlen(plus_mods[i]) == n && !memcmp(p, plus_mods[i], n))
-			return MOD_DOT2 + (int)i;
-	if (n == 1 && p[0] == '.')
-		return MOD_DOT;
-	if (n == 1 && p[0] == '/')
-		return MOD_BASE;
-	if (n == 2 && p[0] == '/' && p[1] == '/')
-		return MOD_DIR;
-	if (n == 2 && p[0] == '/' && p[1] == '.')
-		return MOD_BASEDOT;
-	return -1;
 }
 
 /*
@@ -344,7 +90,7 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 		g->kind = SEG_HOST;
 		return 6;
 	}
-	mod = parse_mod(p, blen, ps->plus);
+	mod = tmplmod_parse(p, blen, ps->plus);
 	if (mod > 0) {
 		g->kind = SEG_ALL;
 		g->mod = (unsigned char)mod;
@@ -356,7 +102,7 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 		size_t nl = strlen(ps->cols[i]);
 
 		if (nl && nl <= blen && !memcmp(p, ps->cols[i], nl) &&
-		    (mod = parse_mod(p + nl, blen - nl, ps->plus)) >= 0) {
+		    (mod = tmplmod_parse(p + nl, blen - nl, ps->plus)) >= 0) {
 			g->kind = SEG_POS;
 			g->mod = (unsigned char)mod;
 			g->n = i + 1;
@@ -376,7 +122,7 @@ static size_t match_repl(const struct parse *ps, const char *s, size_t n,
 			idx = ((size_t)-1 - 9) / 10;
 		idx = idx * 10 + (size_t)(p[i] - '0');
 	}
-	mod = parse_mod(p + i, blen - i, ps->plus);
+	mod = tmplmod_parse(p + i, blen - i, ps->plus);
 	if (mod < 0 || idx == 0)
 		return 0;
 	g->kind = SEG_POS;
@@ -504,33 +250,184 @@ int tmpl_parse(struct tmpl **out, char *const *words, size_t nwords,
 			       err, errlen);
 }
 
+/* Join the words with spaces into text. */
+static int join_words(struct buf *text, char *const *words, size_t nwords)
+{
+	int rc = 0;
+
+	for (size_t k = 0; !rc && k < nwords; k++) {
+		rc = buf_addstr(text, words[k]);
+		if (!rc && k + 1 < nwords)
+			rc = buf_addch(text, ' ');
+	}
+	return rc;
+}
+
+/*
+ * Split ps->s (len bytes) into words: with quote, one per command-line
+ * word, else on blanks outside replacement strings.
+ */
+static void scan_all(struct parse *ps, char *const *words, size_t nwords,
+		     int quote, size_t len)
+{
+	struct tmpl *t = ps->t;
+	struct seg tmp;
+	size_t i, k, start, sep;
+
+	if (quote) {
+		start = 0;
+		for (k = 0; k < nwords; k++) {
+			size_t n = strlen(words[k]);
+
+			scan_word(ps, start, start + n, 0,
+				  k ? start - 1 : 0, k ? 1 : 0);
+			start += n + 1;
+		}
+		return;
+	}
+	i = 0;
+	for (;;) {
+		sep = i;
+		while (i < len && is_blank(ps->s[i]) &&
+		       !match_repl(ps, ps->s + i, len - i, &tmp))
+			i++;
+		if (i == len) {
+			t->tail_off = sep;
+			t->tail_len = i - sep;
+			return;
+		}
+		i = scan_word(ps, i, len, 1, sep, i - sep);
+	}
+}
+
+/* Shell or direct mode, and whether values are quoted (see tmpl.h). */
+static void choose_mode(struct tmpl *t, const struct parse *ps,
+			char *const *words, int flags, int quote)
+{
+	if (t->raw)
+		t->shell = 1;
+	else if (quote)
+		t->shell = (flags & TMPL_SHELL) ||
+			quote_is_shell_word(words[0], strlen(words[0]));
+	else
+		t->shell = (flags & TMPL_SHELL) ||
+			quote_needs_shell(ps->check.p, ps->check.len);
+	t->quote = t->shell && !t->raw;
+	/* "{} x" with 'echo a': the command is the value, run as shell
+	 * code with every value unquoted, as GNU parallel documents. */
+	if (!quote && !t->raw && starts_with_repl(t)) {
+		t->shell = 1;
+		t->quote = 0;
+		t->lead_raw = !(flags & TMPL_SHELL);
+	}
+}
+
+/*
+ * Point each literal segment at its shell-mode text: the text as
+ * written, or with quote in shell mode a quoted copy appended to text.
+ */
+static int shell_lits(struct tmpl *t, size_t nsegs, struct buf *text,
+		      int quote)
+{
+	struct buf quoted = BUF_INIT;
+	struct seg *g;
+	int rc = 0;
+
+	/* The quoted copies go to their own buffer first: quoting from
+	 * text into text could move the bytes being read. */
+	for (size_t k = 0; !rc && k < nsegs; k++) {
+		g = &t->segs[k];
+		if (g->kind != SEG_LIT)
+			continue;
+		if (quote && t->shell) {
+			g->sh_off = text->len + quoted.len;
+			rc = quote_shell(&quoted, text->p + g->off, g->len);
+			g->sh_len = text->len + quoted.len - g->sh_off;
+		} else {
+			g->sh_off = g->off;
+			g->sh_len = g->len;
+		}
+	}
+	if (!rc)
+		rc = buf_add(text, quoted.p, quoted.len);
+	buf_release(&quoted);
+	return rc;
+}
+
+/* No replacement string: append a word that is a bare {} (see DESIGN). */
+static int add_args_word(struct parse *ps, struct buf *text)
+{
+	struct tmpl *t = ps->t;
+	struct word *w = &t->words[t->nwords++];
+	struct seg *g;
+
+	memset(w, 0, sizeof *w);
+	w->sep_off = text->len;
+	w->sep_len = 1;
+	w->first = ps->nsegs;
+	w->nsegs = 1;
+	w->multi = w->only_multi = 1;
+	g = &t->segs[ps->nsegs++];
+	memset(g, 0, sizeof *g);
+	g->kind = SEG_ALL;
+	return buf_addch(text, ' ');
+}
+
+/* How often positional strings are expanded, for tmpl_fill_add(). */
+static void count_pos(struct tmpl *t)
+{
+	const struct word *w;
+
+	for (size_t k = 0; k < t->nwords; k++) {
+		w = &t->words[k];
+		for (size_t i = w->first; i < w->first + w->nsegs; i++) {
+			if (t->segs[i].kind != SEG_POS)
+				continue;
+			if (t->context && w->multi)
+				t->npos_each++;
+			else
+				t->npos_once++;
+		}
+	}
+}
+
+/* 1 if text holds nothing but blanks. */
+static int all_blank(const struct buf *text)
+{
+	size_t i;
+
+	for (i = 0; i < text->len && is_blank(text->p[i]); i++)
+		;
+	return i == text->len;
+}
+
+static void parse_init(struct parse *ps, const char *replstr, int flags,
+		       char *const *cols, size_t ncols)
+{
+	memset(ps, 0, sizeof *ps);
+	buf_init(&ps->check);
+	ps->rs = replstr ? replstr : "{}";
+	ps->rlen = strlen(ps->rs);
+	ps->plus = !!(flags & TMPL_PLUS);
+	ps->cols = cols;
+	ps->ncols = ncols;
+}
+
 int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 		    const char *replstr, int flags, char *const *cols,
 		    size_t ncols, char *err, size_t errlen)
 {
 	struct parse ps;
-	struct buf text = BUF_INIT, quoted = BUF_INIT;
+	struct buf text = BUF_INIT;
 	struct tmpl *t = NULL;
-	struct seg *g;
-	struct word *w;
-	size_t i, k, start, sep, max;
+	size_t max;
 	int rc, quote;
 
-	memset(&ps, 0, sizeof ps);
-	buf_init(&ps.check);
 	*out = NULL;
-	ps.rs = replstr ? replstr : "{}";
-	ps.rlen = strlen(ps.rs);
-	ps.plus = !!(flags & TMPL_PLUS);
-	ps.cols = cols;
-	ps.ncols = ncols;
-	if (ps.rlen == 0) {
-		errbuf_set(err, errlen, "empty replacement string");
-		rc = -EINVAL;
-		goto out;
-	}
-	if (nwords == 0) {
-		errbuf_set(err, errlen, "empty command template");
+	parse_init(&ps, replstr, flags, cols, ncols);
+	if (ps.rlen == 0 || nwords == 0) {
+		errbuf_set(err, errlen, ps.rlen ? "empty command template" :
+			   "empty replacement string");
 		rc = -EINVAL;
 		goto out;
 	}
@@ -544,25 +441,17 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 	t->context = !t->raw && (flags & TMPL_CONTEXT);
 	quote = !t->raw && (flags & TMPL_QUOTE);
 
-	for (k = 0; k < nwords; k++) {
-		rc = buf_addstr(&text, words[k]);
-		if (!rc && k + 1 < nwords)
-			rc = buf_addch(&text, ' ');
-		if (rc)
-			goto out;
-	}
+	rc = join_words(&text, words, nwords);
+	if (rc)
+		goto out;
 	if (perl_expr(text.p, text.len, err, errlen)) {
 		rc = -EINVAL;
 		goto out;
 	}
-	if (!quote && !t->raw) {
-		for (i = 0; i < text.len && is_blank(text.p[i]); i++)
-			;
-		if (i == text.len) {
-			errbuf_set(err, errlen, "empty command template");
-			rc = -EINVAL;
-			goto out;
-		}
+	if (!quote && !t->raw && all_blank(&text)) {
+		errbuf_set(err, errlen, "empty command template");
+		rc = -EINVAL;
+		goto out;
 	}
 
 	/* Every segment but an empty word's holds at least one byte, and
@@ -576,103 +465,18 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 	}
 	ps.t = t;
 	ps.s = buf_str(&text);
-
-	if (quote) {
-		start = 0;
-		for (k = 0; k < nwords; k++) {
-			size_t len = strlen(words[k]);
-
-			scan_word(&ps, start, start + len, 0,
-				  k ? start - 1 : 0, k ? 1 : 0);
-			start += len + 1;
-		}
-	} else {
-		i = 0;
-		for (;;) {
-			struct seg tmp;
-
-			sep = i;
-			while (i < text.len && is_blank(ps.s[i]) &&
-			       !match_repl(&ps, ps.s + i, text.len - i, &tmp))
-				i++;
-			if (i == text.len) {
-				t->tail_off = sep;
-				t->tail_len = i - sep;
-				break;
-			}
-			i = scan_word(&ps, i, text.len, 1, sep, i - sep);
-		}
-	}
-	if (ps.err) {
-		rc = ps.err;
-		goto out;
-	}
-
-	if (t->raw)
-		t->shell = 1;
-	else if (quote)
-		t->shell = (flags & TMPL_SHELL) ||
-			quote_is_shell_word(words[0], strlen(words[0]));
-	else
-		t->shell = (flags & TMPL_SHELL) ||
-			quote_needs_shell(ps.check.p, ps.check.len);
-	t->quote = t->shell && !t->raw;
-	/* "{} x" with 'echo a': the command is the value, run as shell
-	 * code with every value unquoted, as GNU parallel documents. */
-	if (!quote && !t->raw && starts_with_repl(t)) {
-		t->shell = 1;
-		t->quote = 0;
-		t->lead_raw = !(flags & TMPL_SHELL);
-	}
-
-	/* The quoted copies go to their own buffer first: quoting from
-	 * text into text could move the bytes being read. */
-	for (k = 0; k < ps.nsegs; k++) {
-		g = &t->segs[k];
-		if (g->kind != SEG_LIT)
-			continue;
-		if (quote && t->shell) {
-			g->sh_off = text.len + quoted.len;
-			rc = quote_shell(&quoted, text.p + g->off, g->len);
-			if (rc)
-				goto out;
-			g->sh_len = text.len + quoted.len - g->sh_off;
-		} else {
-			g->sh_off = g->off;
-			g->sh_len = g->len;
-		}
-	}
-	rc = buf_add(&text, quoted.p, quoted.len);
+	scan_all(&ps, words, nwords, quote, text.len);
+	rc = ps.err;
 	if (rc)
 		goto out;
 
-	if (!t->has_repl && !t->raw) {
-		w = &t->words[t->nwords++];
-		memset(w, 0, sizeof *w);
-		w->sep_off = text.len;
-		w->sep_len = 1;
-		w->first = ps.nsegs;
-		w->nsegs = 1;
-		w->multi = w->only_multi = 1;
-		g = &t->segs[ps.nsegs++];
-		memset(g, 0, sizeof *g);
-		g->kind = SEG_ALL;
-		rc = buf_addch(&text, ' ');
-		if (rc)
-			goto out;
-	}
-
-	for (k = 0; k < t->nwords; k++) {
-		w = &t->words[k];
-		for (i = w->first; i < w->first + w->nsegs; i++) {
-			if (t->segs[i].kind != SEG_POS)
-				continue;
-			if (t->context && w->multi)
-				t->npos_each++;
-			else
-				t->npos_once++;
-		}
-	}
+	choose_mode(t, &ps, words, flags, quote);
+	rc = shell_lits(t, ps.nsegs, &text, quote);
+	if (!rc && !t->has_repl && !t->raw)
+		rc = add_args_word(&ps, &text);
+	if (rc)
+		goto out;
+	count_pos(t);
 	t->text = buf_detach(&text, NULL);
 	if (!t->text) {
 		rc = -ENOMEM;
@@ -693,7 +497,6 @@ int tmpl_parse_cols(struct tmpl **out, char *const *words, size_t nwords,
 	rc = 0;
 out:
 	buf_release(&text);
-	buf_release(&quoted);
 	buf_release(&ps.check);
 	tmpl_free(t);
 	return rc;
@@ -738,283 +541,6 @@ int tmpl_may_be_shell(const struct tmpl *t)
 	return t->shell || t->twin;
 }
 
-/* ---- Shell mode --------------------------------------------------- */
-
-/*
- * Where shell-mode text goes: into b, or, with b NULL, only counted in n
- * (as quote_shell() would write them, for tmpl_size()). err is sticky.
- */
-struct sink {
-	struct buf *b;
-	size_t n;
-	int quote;
-	int estimate;	/* the -m/-X fill's bound, see tmpl_fill_add() */
-	int nopos;	/* count no positional value, see tmpl_fill_add() */
-	int err;
-};
-
-static void sink_put(struct sink *s, const char *p, size_t n)
-{
-	if (s->err)
-		return;
-	if (s->b)
-		s->err = buf_add(s->b, p, n);
-	else
-		s->n += n;
-}
-
-/*
- * The most bytes a value takes in a shell command: quoted at its longest,
- * plus the blank that may separate it from the next value (without it,
- * -m/-X, which add up one value at a time, would miss one byte per value
- * after the first).
- */
-static size_t quoted_max(const char *p, size_t n)
-{
-	const char *q, *end = p + n;
-	size_t quotes = 0;
-
-	for (q = p; q < end && (q = memchr(q, '\'', (size_t)(end - q))); q++)
-		quotes++;
-	return n + 3 + 3 * quotes;
-}
-
-static void sink_val(struct sink *s, const char *p, size_t n)
-{
-	if (!s->quote)
-		sink_put(s, p, n);
-	else if (s->err)
-		;
-	else if (s->b)
-		s->err = quote_shell(s->b, p, n);
-	else if (s->estimate)
-		s->n += quoted_max(p, n);
-	else
-		s->n += quote_shell_len(p, n);
-}
-
-/* The blank between two values, which quoted_max() counts already. */
-static void sink_blank(struct sink *s)
-{
-	if (!(s->estimate && s->quote && !s->b))
-		sink_put(s, " ", 1);
-}
-
-/* One word; with only set, every multi-valued segment uses that alone. */
-static void shell_word(const struct tmpl *t, struct sink *s,
-		       const struct word *w, const struct vals *v,
-		       const struct tmpl_arg *only)
-{
-	const struct seg *g;
-	const char *p;
-	size_t i, k, n;
-
-	for (k = 0; k < w->nsegs; k++) {
-		g = &t->segs[w->first + k];
-		switch (g->kind) {
-		case SEG_LIT:
-			sink_put(s, t->text + g->sh_off, g->sh_len);
-			break;
-		case SEG_POS:
-			if (!s->nopos && pos_value(v, g, &p, &n))
-				sink_val(s, p, n);
-			break;
-		case SEG_SEQ:
-			sink_put(s, v->seq, v->seq_len);
-			break;
-		case SEG_SLOT:
-			sink_put(s, v->slot, v->slot_len);
-			break;
-		case SEG_TOTAL:
-			sink_put(s, v->total, v->total_len);
-			break;
-		case SEG_SEQ0:
-			sink_put(s, v->seq0, v->seq0_len);
-			break;
-		case SEG_SLOT0:
-			sink_put(s, v->slot0, v->slot0_len);
-			break;
-		case SEG_HOST:
-			sink_val(s, v->host, v->host_len);
-			break;
-		case SEG_ALL:
-			if (only) {
-				modify(only, g->mod, &p, &n);
-				sink_val(s, p, n);
-				break;
-			}
-			for (i = 0; i < v->nargs; i++) {
-				if (i)
-					sink_blank(s);
-				modify(&v->args[i], g->mod, &p, &n);
-				sink_val(s, p, n);
-			}
-			break;
-		}
-	}
-}
-
-static void shell_all(const struct tmpl *t, struct sink *s,
-		      const struct vals *v)
-{
-	const struct word *w;
-	size_t i, k;
-
-	for (k = 0; k < t->nwords; k++) {
-		w = &t->words[k];
-		/* A word that is only {} over no arguments vanishes, blank
-		 * before it included, as in direct mode: no trailing space
-		 * in what -N0 shows. */
-		if (w->only_multi && v->nargs == 0)
-			continue;
-		sink_put(s, t->text + w->sep_off, w->sep_len);
-		if (w->multi && t->context) {
-			for (i = 0; i < v->nargs; i++) {
-				if (i)
-					sink_blank(s);
-				shell_word(t, s, w, v, &v->args[i]);
-			}
-		} else {
-			shell_word(t, s, w, v, NULL);
-		}
-	}
-	sink_put(s, t->text + t->tail_off, t->tail_len);
-}
-
-/* ---- Direct mode -------------------------------------------------- */
-
-/*
- * Where argv strings go. With p NULL the walk only counts words (argc)
- * and bytes, terminators included; then argv and p are set and the same
- * walk fills them.
- */
-struct out {
-	char **argv;
-	char *p;
-	size_t argc;
-	size_t bytes;
-	size_t start;	/* where the current word began */
-	int estimate;	/* for tmpl_fill_add(), see direct_word() */
-	int nopos;	/* count no positional value, see tmpl_fill_add() */
-};
-
-static void out_add(struct out *o, const char *p, size_t n)
-{
-	if (o->p && n)
-		memcpy(o->p + o->bytes, p, n);
-	o->bytes += n;
-}
-
-static void out_end(struct out *o)
-{
-	if (o->p) {
-		o->p[o->bytes] = '\0';
-		o->argv[o->argc] = o->p + o->start;
-	}
-	o->bytes++;
-	o->argc++;
-	o->start = o->bytes;
-}
-
-static void direct_word(const struct tmpl *t, struct out *o,
-			const struct word *w, const struct vals *v,
-			const struct tmpl_arg *only)
-{
-	const struct seg *g;
-	const char *p;
-	size_t i, k, n;
-	int some = 0;	/* a word made only of missing {n} vanishes */
-
-	if (!only && w->only_multi && v->nargs == 0)
-		return;
-	for (k = 0; k < w->nsegs; k++) {
-		g = &t->segs[w->first + k];
-		switch (g->kind) {
-		case SEG_LIT:
-			out_add(o, t->text + g->off, g->len);
-			some = 1;
-			break;
-		case SEG_POS:
-			if (o->nopos)
-				some = 1;	/* the fill adds the value */
-			else if (pos_value(v, g, &p, &n)) {
-				out_add(o, p, n);
-				some = 1;
-			}
-			break;
-		case SEG_SEQ:
-			out_add(o, v->seq, v->seq_len);
-			some = 1;
-			break;
-		case SEG_SLOT:
-			out_add(o, v->slot, v->slot_len);
-			some = 1;
-			break;
-		case SEG_TOTAL:
-			out_add(o, v->total, v->total_len);
-			some = 1;
-			break;
-		case SEG_SEQ0:
-			out_add(o, v->seq0, v->seq0_len);
-			some = 1;
-			break;
-		case SEG_SLOT0:
-			out_add(o, v->slot0, v->slot0_len);
-			some = 1;
-			break;
-		case SEG_HOST:
-			out_add(o, v->host, v->host_len);
-			some = 1;
-			break;
-		case SEG_ALL:
-			some |= only || v->nargs;
-			if (only) {
-				modify(only, g->mod, &p, &n);
-				out_add(o, p, n);
-				break;
-			}
-			/* As the shell splits the quoted list: each value
-			 * after the first starts a new word. */
-			for (i = 0; i < v->nargs; i++) {
-				if (i)
-					out_end(o);
-				modify(&v->args[i], g->mod, &p, &n);
-				out_add(o, p, n);
-			}
-			break;
-		}
-	}
-	/*
-	 * -m/-X add up the sizes of single values, each time minus the
-	 * size with none, but a word like "x{}y" ends once however many
-	 * values split it: without this, each value after the first
-	 * would miss its terminator, once per multi-valued segment. A
-	 * word made only of those vanishes with no values, so the size
-	 * with none holds none of its terminators and one fewer will do.
-	 */
-	if (some && o->estimate && !only && v->nargs)
-		o->bytes += (size_t)w->multi - (w->only_multi ? 1 : 0);
-	if (some)
-		out_end(o);
-}
-
-static void direct_all(const struct tmpl *t, struct out *o,
-		       const struct vals *v)
-{
-	const struct word *w;
-	size_t i, k;
-
-	for (k = 0; k < t->nwords; k++) {
-		w = &t->words[k];
-		if (w->multi && t->context) {
-			for (i = 0; i < v->nargs; i++)
-				direct_word(t, o, w, v, &v->args[i]);
-		} else {
-			direct_word(t, o, w, v, NULL);
-		}
-	}
-}
-
 /* ---- Expansion ---------------------------------------------------- */
 
 /* Write x in decimal at the end of buf[0..24); return where it starts. */
@@ -1056,16 +582,107 @@ int tmpl_needs_total(const struct tmpl *t)
 	return t->needs_total;
 }
 
+/* Room for the numbers of one job, formatted (see set_vals()). */
+struct numbufs {
+	char seq[24], slot[24], total[24], seq0[24], slot0[24];
+};
+
+/* The values that expanding job reads, the numbers formatted into nb. */
+static void set_vals(const struct tmpl *t, const struct tmpl_job *job,
+		     struct tmplwalk_vals *v, struct numbufs *nb)
+{
+	memset(v, 0, sizeof *v);
+	v->args = job->args;
+	v->nargs = job->nargs;
+	v->host = job->host ? job->host : "";
+	v->host_len = strlen(v->host);
+	if (!t->numbers)
+		return;
+	v->seq = fmt_ull(nb->seq, job->seq);
+	v->seq_len = (size_t)(nb->seq + sizeof nb->seq - v->seq);
+	v->slot = fmt_ull(nb->slot, job->slot);
+	v->slot_len = (size_t)(nb->slot + sizeof nb->slot - v->slot);
+	v->total = fmt_ull(nb->total, t->total);
+	v->total_len = (size_t)(nb->total + sizeof nb->total - v->total);
+	v->seq0 = fmt_pad(nb->seq0, job->seq, t->total);
+	v->seq0_len = (size_t)(nb->seq0 + sizeof nb->seq0 - v->seq0);
+	v->slot0 = fmt_pad(nb->slot0, job->slot, t->slots);
+	v->slot0_len = (size_t)(nb->slot0 + sizeof nb->slot0 - v->slot0);
+}
+
+/* Shell mode: the command into cmd->shell (and cmd->display). */
+static int expand_shell(const struct tmpl *t, const struct tmplwalk_vals *v,
+			struct tmpl_cmd *cmd, int want_display)
+{
+	struct tmplwalk_sink s;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	s.b = &cmd->shell;
+	s.quote = t->quote;
+	tmplwalk_shell(t, &s, v);
+	rc = s.err;
+	if (!rc && t->lead_raw) {
+		/* Code from the values: it runs directly when it
+		 * needs no shell, as a record that is a command. */
+		struct tmpl_arg line = { cmd->shell.p, cmd->shell.len };
+		struct tmpl_cmd c;
+
+		rc = cmdline_expand(&line, 1, 0, &c);
+		if (rc || !c.direct || c.argc) {
+			tmpl_cmd_release(cmd);
+			*cmd = c;
+			return rc;
+		}
+		/* Only blanks: the empty shell command, see tmpl.h. */
+		tmpl_cmd_release(&c);
+	}
+	if (!rc && want_display)
+		rc = buf_add(&cmd->display, buf_str(&cmd->shell),
+			     cmd->shell.len);
+	return rc;
+}
+
+/*
+ * Direct mode: argv and its strings in one block, counted by a first
+ * walk and filled by a second. No word at all leaves cmd in shell mode,
+ * the empty command (see tmpl.h).
+ */
+static int expand_direct(const struct tmpl *t,
+			 const struct tmplwalk_vals *v, struct tmpl_cmd *cmd)
+{
+	struct tmplwalk_out o;
+	size_t hdr;
+	void *block;
+
+	memset(&o, 0, sizeof o);
+	tmplwalk_direct(t, &o, v);
+	if (o.argc == 0)
+		return 0;
+	if (o.argc > ((size_t)-1 - o.bytes) / sizeof(char *) - 1)
+		return -ENOMEM;
+	hdr = (o.argc + 1) * sizeof(char *);
+	block = malloc(hdr + o.bytes);
+	if (!block)
+		return -ENOMEM;
+	cmd->argv = block;
+	memset(&o, 0, sizeof o);
+	o.argv = block;
+	o.p = (char *)block + hdr;
+	tmplwalk_direct(t, &o, v);
+	cmd->argv[o.argc] = NULL;
+	cmd->argc = o.argc;
+	cmd->direct = 1;
+	return 0;
+}
+
 int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 		struct tmpl_cmd *cmd, int want_display)
 {
-	char seqbuf[24], slotbuf[24], totbuf[24], seq0buf[24], slot0buf[24];
-	struct vals v;
-	struct sink s;
-	struct out o;
-	size_t i, hdr;
-	void *block;
-	int rc = 0;
+	struct numbufs nb;
+	struct tmplwalk_vals v;
+	size_t i;
+	int rc;
 
 	memset(cmd, 0, sizeof *cmd);
 	buf_init(&cmd->shell);
@@ -1078,69 +695,13 @@ int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 				return -EILSEQ;
 		}
 	}
-	memset(&v, 0, sizeof v);
-	v.args = job->args;
-	v.nargs = job->nargs;
-	v.host = job->host ? job->host : "";
-	v.host_len = strlen(v.host);
-	if (t->numbers) {
-		v.seq = fmt_ull(seqbuf, job->seq);
-		v.seq_len = (size_t)(seqbuf + sizeof seqbuf - v.seq);
-		v.slot = fmt_ull(slotbuf, job->slot);
-		v.slot_len = (size_t)(slotbuf + sizeof slotbuf - v.slot);
-		v.total = fmt_ull(totbuf, t->total);
-		v.total_len = (size_t)(totbuf + sizeof totbuf - v.total);
-		v.seq0 = fmt_pad(seq0buf, job->seq, t->total);
-		v.seq0_len = (size_t)(seq0buf + sizeof seq0buf - v.seq0);
-		v.slot0 = fmt_pad(slot0buf, job->slot, t->slots);
-		v.slot0_len = (size_t)(slot0buf + sizeof slot0buf - v.slot0);
-	}
+	set_vals(t, job, &v, &nb);
+	if (t->shell)
+		return expand_shell(t, &v, cmd, want_display);
 
-	if (t->shell) {
-		memset(&s, 0, sizeof s);
-		s.b = &cmd->shell;
-		s.quote = t->quote;
-		shell_all(t, &s, &v);
-		rc = s.err;
-		if (!rc && t->lead_raw) {
-			/* Code from the values: it runs directly when it
-			 * needs no shell, as a record that is a command. */
-			struct tmpl_arg line = { cmd->shell.p, cmd->shell.len };
-			struct tmpl_cmd c;
-
-			rc = cmdline_expand(&line, 1, 0, &c);
-			if (rc || !c.direct || c.argc) {
-				tmpl_cmd_release(cmd);
-				*cmd = c;
-				return rc;
-			}
-			/* Only blanks: the empty shell command, see tmpl.h. */
-			tmpl_cmd_release(&c);
-		}
-		if (!rc && want_display)
-			rc = buf_add(&cmd->display, buf_str(&cmd->shell),
-				     cmd->shell.len);
+	rc = expand_direct(t, &v, cmd);
+	if (rc || !cmd->direct)
 		return rc;
-	}
-
-	memset(&o, 0, sizeof o);
-	direct_all(t, &o, &v);
-	if (o.argc == 0)
-		return 0;	/* the empty shell command; see tmpl.h */
-	if (o.argc > ((size_t)-1 - o.bytes) / sizeof(char *) - 1)
-		return -ENOMEM;
-	hdr = (o.argc + 1) * sizeof(char *);
-	block = malloc(hdr + o.bytes);
-	if (!block)
-		return -ENOMEM;
-	cmd->argv = block;
-	memset(&o, 0, sizeof o);
-	o.argv = block;
-	o.p = (char *)block + hdr;
-	direct_all(t, &o, &v);
-	cmd->argv[o.argc] = NULL;
-	cmd->argc = o.argc;
-	cmd->direct = 1;
 	/* "cd", "exit" or "FOO=1" as the program: only sh means it. */
 	if (t->twin && quote_needs_shell(cmd->argv[0], strlen(cmd->argv[0]))) {
 		tmpl_cmd_release(cmd);
@@ -1165,132 +726,6 @@ void tmpl_cmd_release(struct tmpl_cmd *cmd)
 	cmd->direct = 0;
 	buf_release(&cmd->shell);
 	buf_release(&cmd->display);
-}
-
-/*
- * The size of one template (not its twin): exact, or with estimate the
- * -m/-X fill's bound; nopos: see struct sink.
- */
-static size_t size_one(const struct tmpl *t, const struct tmpl_arg *args,
-		       size_t nargs, int estimate, int nopos)
-{
-	static const char twenty[] = "00000000000000000000";
-	char host[TMPL_HOST_MAX];
-	struct vals v;
-	struct sink s;
-	struct out o;
-
-	memset(&v, 0, sizeof v);
-	v.args = args;
-	v.nargs = nargs;
-	v.seq = v.slot = v.total = v.seq0 = v.slot0 = twenty;
-	v.seq_len = v.slot_len = v.total_len = v.seq0_len = v.slot0_len =
-		sizeof twenty - 1;
-	memset(host, 'x', sizeof host);
-	v.host = host;
-	v.host_len = sizeof host;
-	if (t->shell) {
-		memset(&s, 0, sizeof s);
-		s.quote = t->quote;
-		s.estimate = estimate;
-		s.nopos = nopos;
-		shell_all(t, &s, &v);
-		return s.n + 1 + (estimate ? SH_OVERHEAD : 0);
-	}
-	memset(&o, 0, sizeof o);
-	o.estimate = estimate;
-	o.nopos = nopos;
-	direct_all(t, &o, &v);
-	return o.bytes;
-}
-
-size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
-		 size_t nargs)
-{
-	size_t n = size_one(t, args, nargs, 0, 0), sh;
-
-	/* With a program name taken from an argument, tmpl_expand() may run
-	 * the shell twin instead, whose quoted form can be longer. */
-	if (t->twin) {
-		sh = size_one(t->twin, args, nargs, 0, 0);
-		if (sh > n)
-			n = sh;
-	}
-	return n;
-}
-
-/*
- * DESIGN of the fill. Everything but positional values adds up: the size
- * of a line is the size with no values plus, for each tuple, its size
- * alone minus the size with no values (size_one() with estimate counts
- * the bytes that would otherwise go missing, see direct_word() and
- * quoted_max()). A positional value cannot be added up: {2} of a lone
- * tuple is empty, and in a word -X repeats, {1} is repeated once per
- * value. So positional values are left out of the sums and bounded at
- * the end by the longest value so far, times the number of times they
- * are expanded.
- */
-static size_t fill_total(const struct tmpl *t, const struct tmpl_fill *f,
-			 size_t sum, size_t longest)
-{
-	return sum + (t->npos_once + t->npos_each * f->nargs) * longest;
-}
-
-static void fill_size(const struct tmpl *t, struct tmpl_fill *f)
-{
-	const struct tmpl *sh = t->shell ? t : t->twin;
-	size_t n = 0, m;
-
-	if (!t->shell)
-		n = fill_total(t, f, f->sum_direct, f->longest);
-	if (sh) {
-		m = fill_total(sh, f, f->sum_shell, f->longest_quoted);
-		if (m > n)
-			n = m;
-	}
-	f->size = n;
-}
-
-void tmpl_fill_init(const struct tmpl *t, struct tmpl_fill *f)
-{
-	const struct tmpl *sh = t->shell ? t : t->twin;
-
-	memset(f, 0, sizeof *f);
-	if (!t->shell)
-		f->sum_direct = size_one(t, NULL, 0, 1, 1);
-	if (sh)
-		f->sum_shell = size_one(sh, NULL, 0, 1, 1);
-	/* An index past the arguments gives "", which sh reads as ''. */
-	f->longest_quoted = quoted_max("", 0);
-	fill_size(t, f);
-}
-
-void tmpl_fill_add(const struct tmpl *t, struct tmpl_fill *f,
-		   const struct tmpl_arg *args, size_t nargs)
-{
-	const struct tmpl *sh = t->shell ? t : t->twin;
-	size_t i, n;
-
-	if (!t->shell)
-		f->sum_direct += size_one(t, args, nargs, 1, 1) -
-			size_one(t, NULL, 0, 1, 1);
-	if (sh)
-		f->sum_shell += size_one(sh, args, nargs, 1, 1) -
-			size_one(sh, NULL, 0, 1, 1);
-	for (i = 0; i < nargs; i++) {
-		/* A modified value is a part of its argument, or "." or
-		 * "/" ({//}), so it is never longer than this. */
-		n = args[i].len ? args[i].len : 1;
-		if (n > f->longest)
-			f->longest = n;
-		n = quoted_max(args[i].p, args[i].len);
-		if (n < quoted_max(".", 1))
-			n = quoted_max(".", 1);
-		if (n > f->longest_quoted)
-			f->longest_quoted = n;
-	}
-	f->nargs += nargs;
-	fill_size(t, f);
 }
 
 size_t tmpl_args_size(const struct tmpl_arg *args, size_t nargs)

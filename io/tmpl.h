@@ -10,7 +10,8 @@
  *   {/.}    basename without extension
  *   {#}     the job's sequence number  {%}  the job slot (1..N)
  *   {host}  the sshlogin the job runs on (tmpl_job.host; "" if NULL),
- *           shell-quoted like an argument in shell mode
+ *           one word: shell-quoted like an argument in shell mode, an
+ *           argv entry (empty for a local job) in direct mode
  *   {n} {n.} {n/} {n//} {n/.}   the n-th argument (1-based), modified
  *   {-n} ...                    the n-th argument from the end
  * The replacement for {} can be renamed (-I STR); the other forms keep their
@@ -88,6 +89,9 @@
  * arguments); it is then returned in shell mode as the empty command,
  * which sh runs as success; so cmd->direct == 1 means argc >= 1.
  *
+ * The size of a command before it is expanded (-s, -m, -X) is tmplsize.h's;
+ * the modifiers are tmplmod.h's.
+ *
  * Thread-safety: tmpl_parse() and tmpl_free() on one thread; tmpl_expand()
  * and the query functions may run concurrently on a parsed template.
  * Errors: 0 or -errno (-ENOMEM); tmpl_parse() returns -EINVAL with a
@@ -133,9 +137,6 @@ struct tmpl_job {
 	unsigned slot;		/* {%} */
 	const char *host;	/* {host}; NULL is "" (a local job) */
 };
-
-/* tmpl_size() counts {host} as this many bytes. */
-#define TMPL_HOST_MAX 255
 
 /* The result of one expansion. */
 struct tmpl_cmd {
@@ -196,44 +197,6 @@ int tmpl_may_be_shell(const struct tmpl *t);
 int tmpl_expand(const struct tmpl *t, const struct tmpl_job *job,
 		struct tmpl_cmd *cmd, int want_display);
 void tmpl_cmd_release(struct tmpl_cmd *cmd);
-
-/*
- * The size in bytes of the command as it is executed, what -s bounds as
- * xargs and GNU parallel count it: the sum of strlen+1 over argv in direct
- * mode, the length of the sh -c string plus one in shell mode. Exact,
- * except that seq and slot are taken as 20 digits (so never below the
- * real size); when the program name comes from an argument, so that a
- * job may run in shell mode after all ("cd" as the program), it is the
- * larger of the direct and the shell size. Cost: one pass over the
- * arguments (two in the last case), no allocation.
- */
-size_t tmpl_size(const struct tmpl *t, const struct tmpl_arg *args,
-		 size_t nargs);
-
-/*
- * Filling a command line one tuple at a time with a bound that needs
- * constant time per tuple whatever the line holds already (cmd/input.c
- * measures with tmpl_size() instead, and gives tuples back when over):
- *   1. tmpl_fill_init(t, &f): f.size is the size with no arguments.
- *   2. For each tuple: copy f, tmpl_fill_add(t, &copy, tuple, n); if
- *      copy.size is over the limit, the tuple starts the next line (keep
- *      f); else f = copy.
- * f.size is never below tmpl_size() of all the arguments added so far:
- * quoted values count at their longest plus a blank, the shell form 32
- * bytes for "sh -c", a word several values split one terminator more
- * per value, and a positional replacement string ({2}, {-1}) as long as
- * the longest argument so far, as often as it is expanded.
- */
-struct tmpl_fill {
-	size_t size;		/* the line's size so far: read this */
-	size_t nargs;		/* the rest is tmpl.c's */
-	size_t sum_direct, sum_shell;
-	size_t longest, longest_quoted;
-};
-
-void tmpl_fill_init(const struct tmpl *t, struct tmpl_fill *f);
-void tmpl_fill_add(const struct tmpl *t, struct tmpl_fill *f,
-		   const struct tmpl_arg *args, size_t nargs);
 
 /*
  * Copy an argument list into one block: tmpl_args_size() says how many

@@ -23,6 +23,7 @@
 #include "fuzz.h"
 #include "quote.h"
 #include "tmpl.h"
+#include "tmplsize.h"
 
 #define MAX_WORDS 64
 #define MAX_ARGS 256

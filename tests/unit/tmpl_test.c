@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "tmpl.h"
+#include "tmplsize.h"
 #include "tap.h"
 
 #define LIST(...) ((const char *[]){ __VA_ARGS__ }), \

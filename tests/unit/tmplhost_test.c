@@ -8,6 +8,7 @@
 
 #include "tap.h"
 #include "tmpl.h"
+#include "tmplsize.h"
 
 /* Expand words for one job on host; argv joined with '|' in direct
  * mode, the sh -c string in shell mode. */
