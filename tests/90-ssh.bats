@@ -208,7 +208,7 @@ no_remote_process() {
 	    'hostname; : {}' ::: 1 2 3
 	assert_success
 	assert_output $'h1\nh1\nh1'
-	assert_stderr "lanes: host h5 is down: ssh: connect to host 127.0.0.5 port 2222: Connection refused"
+	assert_stderr "lanes: host h5 is down: ssh: connect to host 127.0.0.5 port $SSH_PORT: Connection refused"
 }
 
 @test "a password-only host fails at once, its jobs run elsewhere" {

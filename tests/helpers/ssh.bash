@@ -1,5 +1,7 @@
 # Real OpenSSH hosts on loopback for the remote-execution tests (see
-# ../shared/recipes/ssh-hosts.md). Host hI listens on 127.0.0.I:2222, has
+# ../shared/recipes/ssh-hosts.md). Host hI listens on 127.0.0.I:$SSH_PORT
+# (a port free on every address when the hosts start, so two test runs on
+# one machine do not collide), has
 # its own hostname (a UTS namespace), its own empty $HOME (a bind mount
 # over /root, private to the host's mount namespace) and sets TEST_HOST=hI
 # in every session. Needs root and openssh-server.
@@ -15,6 +17,7 @@
 #   SSH_DIR     DIR
 #   SSH_CONFIG  DIR/ssh_config: `ssh -F "$SSH_CONFIG" h2 hostname` -> h2
 #   SSH_CMD     "ssh -F DIR/ssh_config", for lanes --ssh
+#   SSH_PORT    the port every host listens on
 # Variants, set before the call (or use ssh_host_add DIR I MODE later):
 #   SSH_DEFAULT_LIMITS=1  sshd's default MaxStartups/MaxSessions (10)
 # ssh_host_add DIR I password  adds hI that only takes passwords, so a
@@ -48,7 +51,7 @@ ssh_host_add() {
 		auth=$'PasswordAuthentication yes\nPubkeyAuthentication no'
 	cat >"$d/h$i/sshd_config" <<CONF
 ListenAddress 127.0.0.$i
-Port 2222
+Port $SSH_PORT
 HostKey $d/hostkey
 PidFile $d/h$i/sshd.pid
 AuthorizedKeysFile $d/authorized_keys
@@ -80,6 +83,31 @@ CONF
 	_ssh_wait "$d/ssh_config" "h$i"
 }
 
+# _ssh_free_port N: a TCP port nothing listens on at 127.0.0.1..N (hosts
+# added later take addresses up to N).
+_ssh_free_port() {
+	python3 - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(200):
+    port = random.randint(20000, 60000)
+    socks = []
+    try:
+        for i in range(1, n + 1):
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.%d" % i, port))
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(port)
+    sys.exit(0)
+sys.exit(1)
+PY
+}
+
 ssh_hosts_start() {
 	local d=$1 n=${2:-3} i
 	mkdir -p "$d" || return 1
@@ -91,7 +119,9 @@ ssh_hosts_start() {
 	ssh-keygen -q -t ed25519 -N '' -f "$d/hostkey" </dev/null &&
 	ssh-keygen -q -t ed25519 -N '' -f "$d/key" </dev/null || return 1
 	cp "$d/key.pub" "$d/authorized_keys"
-	printf '%s\n' 'Host h*' ' User root' ' Port 2222' \
+	SSH_PORT=$(_ssh_free_port 9) || return 1
+	export SSH_PORT
+	printf '%s\n' 'Host h*' ' User root' " Port $SSH_PORT" \
 	    " IdentityFile $d/key" ' IdentitiesOnly yes' ' BatchMode yes' \
 	    ' StrictHostKeyChecking no' ' UserKnownHostsFile /dev/null' \
 	    ' LogLevel ERROR' >"$d/ssh_config"
