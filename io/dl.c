@@ -529,12 +529,6 @@ static double rng_unit(struct dl_worker *w)
 	       9007199254740992.0;
 }
 
-static int http_transient(long code)
-{
-	return code == 408 || code == 429 || code == 500 || code == 502 ||
-	       code == 503 || code == 504;
-}
-
 /* curl's message with its first word in lower case, as ours are, unless
  * that word is an acronym ("SSL"). */
 static const char *curl_msg(struct xfer *x, CURLcode rc)
@@ -659,7 +653,7 @@ static enum judge judge(struct xfer *x, CURLcode rc, double deadline)
 		fail(x, "%ld %s", code, text);
 	else
 		fail(x, "HTTP %ld", code);
-	return http_transient(code) ? J_RETRY : J_FAIL;
+	return dlparse_http_transient(code) ? J_RETRY : J_FAIL;
 }
 
 /* Prepare the handle for the next attempt; -1 if no time is left. */

@@ -522,3 +522,9 @@ const char *dlparse_http_reason(long code)
 			return t[i].text;
 	return NULL;
 }
+
+int dlparse_http_transient(long code)
+{
+	return code == 408 || code == 429 || code == 500 || code == 502 ||
+	       code == 503 || code == 504;
+}

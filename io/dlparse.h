@@ -114,4 +114,8 @@ int dlparse_sum_line(char *line, unsigned char sum[DLPARSE_SHA256_LEN],
 /* The standard reason phrase of an HTTP status, or NULL. */
 const char *dlparse_http_reason(long code);
 
+/* An HTTP status worth another try: a timeout, too many requests, or a
+ * server error that may pass (408, 429, 500, 502, 503, 504). */
+int dlparse_http_transient(long code);
+
 #endif
