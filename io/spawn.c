@@ -23,7 +23,7 @@
 static posix_spawnattr_t spawn_attr;
 static int spawn_stdin = -1;
 
-int spawn_setup(int stdin_fd)
+int spawn_attr_init(posix_spawnattr_t *attr)
 {
 	static const int defsigs[] = {
 		SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1,
@@ -37,20 +37,31 @@ int spawn_setup(int stdin_fd)
 	for (i = 0; i < sizeof(defsigs) / sizeof(defsigs[0]); i++)
 		sigaddset(&def, defsigs[i]);
 	sigemptyset(&empty);
-	rc = posix_spawnattr_init(&spawn_attr);
+	rc = posix_spawnattr_init(attr);
 	if (rc)
 		return -rc;
-	rc = posix_spawnattr_setflags(&spawn_attr, POSIX_SPAWN_SETSIGMASK |
+	rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK |
 				      POSIX_SPAWN_SETSIGDEF |
 				      POSIX_SPAWN_SETPGROUP);
 	if (!rc)
-		rc = posix_spawnattr_setsigmask(&spawn_attr, &empty);
+		rc = posix_spawnattr_setsigmask(attr, &empty);
 	if (!rc)
-		rc = posix_spawnattr_setsigdefault(&spawn_attr, &def);
+		rc = posix_spawnattr_setsigdefault(attr, &def);
 	if (!rc)
-		rc = posix_spawnattr_setpgroup(&spawn_attr, 0);
-	if (rc)
+		rc = posix_spawnattr_setpgroup(attr, 0);
+	if (rc) {
+		posix_spawnattr_destroy(attr);
 		return -rc;
+	}
+	return 0;
+}
+
+int spawn_setup(int stdin_fd)
+{
+	int rc = spawn_attr_init(&spawn_attr);
+
+	if (rc)
+		return rc;
 	spawn_stdin = stdin_fd;
 	return 0;
 }

@@ -22,6 +22,7 @@
 #define LANES_SPAWN_H
 
 #include <stddef.h>
+#include <spawn.h>
 #include <sys/types.h>
 
 enum {
@@ -53,6 +54,14 @@ typedef int spawn_sink(void *ctx, int stream, const char *p, size_t n);
 
 /* stdin_fd: descriptor the child gets as standard input. */
 int spawn_setup(int stdin_fd);
+
+/*
+ * Fill a fresh attr as every child of lanes gets it: an empty signal
+ * mask, default dispositions for the signals lanes handles or ignores,
+ * a process group of its own. For callers that spawn with their own file
+ * actions (the SSH masters); release with posix_spawnattr_destroy().
+ */
+int spawn_attr_init(posix_spawnattr_t *attr);
 
 /* argv[0] without a '/' is searched in PATH. stdin_fd is the child's
  * standard input, or -1 for the one given to spawn_setup(). */

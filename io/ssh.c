@@ -19,6 +19,8 @@
  */
 #include "ssh.h"
 
+#include "spawn.h"
+
 #include "buf.h"
 #include "clock.h"
 
@@ -322,42 +324,21 @@ int ssh_host_argv(struct ssh_host *h, size_t mi, const char *remote,
 int ssh_spawn(pid_t *pid, char *const argv[], char *const envp[], int fd0,
 	      int fd1, int fd2)
 {
-	static const int defsigs[] = {
-		SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1,
-		SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU, SIGXFSZ,
-	};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t def, empty;
-	size_t i;
 	int rc;
 
-	sigemptyset(&def);
-	for (i = 0; i < sizeof(defsigs) / sizeof(defsigs[0]); i++)
-		sigaddset(&def, defsigs[i]);
-	sigemptyset(&empty);
-	rc = posix_spawnattr_init(&attr);
+	rc = spawn_attr_init(&attr);
 	if (rc)
-		return -rc;
+		return rc;
 	rc = posix_spawn_file_actions_init(&fa);
 	if (rc) {
 		posix_spawnattr_destroy(&attr);
 		return -rc;
 	}
-	rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-				      POSIX_SPAWN_SETSIGDEF |
-				      POSIX_SPAWN_SETPGROUP);
-	if (!rc)
-		rc = posix_spawnattr_setsigmask(&attr, &empty);
-	if (!rc)
-		rc = posix_spawnattr_setsigdefault(&attr, &def);
-	if (!rc)
-		rc = posix_spawnattr_setpgroup(&attr, 0);
-	if (!rc)
-		rc = fd0 >= 0 ?
-		     posix_spawn_file_actions_adddup2(&fa, fd0, 0) :
-		     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
-						      O_RDONLY, 0);
+	rc = fd0 >= 0 ? posix_spawn_file_actions_adddup2(&fa, fd0, 0) :
+			posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+							 O_RDONLY, 0);
 	if (!rc && fd1 >= 0)
 		rc = posix_spawn_file_actions_adddup2(&fa, fd1, 1);
 	if (!rc && fd2 >= 0)
