@@ -90,7 +90,7 @@ int agent_main(int argc, char **argv)
 	sigset_t set;
 	char err[256];
 	long long v;
-	int opt, mux = 0, devnull, rc;
+	int opt, mux = 0, rc;
 
 	memset(&c, 0, sizeof(c));
 	c.chan = -1;
@@ -138,10 +138,7 @@ int agent_main(int argc, char **argv)
 	if (!c.node || !*c.node)
 		c.node = uname(&un) == 0 ? un.nodename : "?";
 
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0)
-		die("cannot open '/dev/null': %s", strerror(errno));
-	rc = spawn_setup(devnull);
+	rc = spawn_setup(-1);
 	if (rc)
 		die("cannot set up process spawning: %s", strerror(-rc));
 	signal(SIGPIPE, SIG_IGN);
@@ -174,6 +171,5 @@ int agent_main(int argc, char **argv)
 	live = NULL;
 	pthread_mutex_unlock(&live_mu);
 	agentd_free(a);
-	close(devnull);
 	return rc;
 }

@@ -359,7 +359,7 @@ int main(int argc, char **argv)
 	char err[512];
 	char *const *cols = NULL;
 	size_t ncols = 0;
-	int devnull, rc, status, failed;
+	int rc, status, failed;
 	size_t i;
 
 	std_fds();
@@ -411,10 +411,7 @@ int main(int argc, char **argv)
 	if (o.nice_set && setpriority(PRIO_PROCESS, 0, o.nice))
 		die("cannot set --nice %d: %s", o.nice, strerror(errno));
 
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0)
-		die("cannot open '/dev/null': %s", strerror(errno));
-	rc = spawn_setup(devnull);
+	rc = spawn_setup(-1);
 	if (rc)
 		die("cannot set up process spawning: %s", strerror(-rc));
 
@@ -483,6 +480,5 @@ int main(int argc, char **argv)
 	tmpl_free(t);
 	tmpl_free(tagt);
 	opts_release(&o);
-	close(devnull);
 	return failed ? EXIT_LANES : status;
 }

@@ -62,6 +62,13 @@ int spawn_setup(int stdin_fd)
 
 	if (rc)
 		return rc;
+	if (stdin_fd < 0)
+		stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (stdin_fd < 0) {
+		rc = -errno;
+		posix_spawnattr_destroy(&spawn_attr);
+		return rc;
+	}
 	spawn_stdin = stdin_fd;
 	return 0;
 }

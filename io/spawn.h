@@ -52,7 +52,8 @@ int spawn_transient(int rc);
  */
 typedef int spawn_sink(void *ctx, int stream, const char *p, size_t n);
 
-/* stdin_fd: descriptor the child gets as standard input. */
+/* stdin_fd: descriptor the children get as standard input by default;
+ * -1 for /dev/null (opened here, kept for the life of the process). */
 int spawn_setup(int stdin_fd);
 
 /*
