@@ -331,8 +331,11 @@ static void fit_jobs_to_nproc(struct opts *o)
 	long used, room;
 	unsigned fit;
 
+	/* Counting the user's tasks reads /proc: only where the limit is
+	 * near enough to matter, not on every start. */
 	if (getuid() == 0 || getrlimit(RLIMIT_NPROC, &rl) ||
-	    rl.rlim_cur == RLIM_INFINITY)
+	    rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > 2 * (rlim_t)o->jobs + 4096)
 		return;
 	used = user_tasks(getuid());
 	if (used < 0)
