@@ -314,8 +314,11 @@ starting no more jobs"
 	assert_success
 	assert_stderr "lanes: --halt now,success=1: job 2 succeeded; \
 starting no more jobs"
+	# Job 1 fails only once job 2 runs, so one job is still running
+	# however slowly the jobs start.
 	run --separate-stderr timeout 60 "$LANES" -j2 --halt soon,fail=1 \
-	    'test {} = 1 && exit 1; sleep 1' ::: 1 2
+	    'if test {} = 1; then until test -e ran2; do sleep 0.05; done
+	     exit 1; fi; touch ran2; sleep 1' ::: 1 2
 	assert_equal "$status" 1
 	assert_stderr "lanes: --halt soon,fail=1: job 1 failed (exit 1); \
 starting no more jobs, waiting for 1 running"

@@ -83,8 +83,14 @@ setup() {
 
 # bats test_tags=slow
 @test "--slurm: -j is per node, LANES_SEQ and the slot reach the job" {
+	# The jobs wait for each other, so with one slot per node each runs
+	# on its own node, however fast the nodes start (ThreadSanitizer).
+	mkdir "$T/bar"
 	run --separate-stderr salloc -Q -N3 -n6 "$LANES" --slurm -j1 -k \
-		'echo $LANES_SEQ $SLURMD_NODENAME' ::: a b c
+		"touch $T/bar/{}; i=0
+		until [ \$(ls $T/bar | wc -l) -ge 3 ] || [ \$i -ge 600 ]; do
+			sleep 0.05; i=\$((i + 1)); done
+		echo \$LANES_SEQ \$SLURMD_NODENAME" ::: a b c
 	assert_success
 	assert_equal "$(cut -d' ' -f1 <<<"$output" | tr '\n' ' ')" "1 2 3 "
 	assert_equal "$(cut -d' ' -f2 <<<"$output" | sort | tr '\n' ' ')" \
