@@ -56,9 +56,10 @@ static const char help_head[] =
 static const char help_tail[] =
 	"Replacement strings: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} "
 	"{n//} {n/.}\n"
-	"{-n}, {name} with --header, more with --plus; see lanes(1). Each job's\n"
-	"environment has LANES_SEQ and LANES_SLOT (and GNU parallel's PARALLEL_SEQ,\n"
-	"PARALLEL_JOBSLOT, PARALLEL_PID).\n"
+	"{-n}, {host} (the login a job runs on), {name} with --header, more\n"
+	"with --plus; see lanes(1). Each job's environment has LANES_SEQ and\n"
+	"LANES_SLOT (and GNU parallel's PARALLEL_SEQ, PARALLEL_JOBSLOT,\n"
+	"PARALLEL_PID).\n"
 	"Exit status: 0 if every job succeeded, 1-100 the number of jobs that\n"
 	"failed, 101 if more failed, 255 for errors of lanes itself, 128+N when\n"
 	"stopped by signal N; with --halt, as GNU parallel (see lanes(1)).\n";
