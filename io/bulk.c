@@ -4,7 +4,8 @@
  *
  * DESIGN. Without --round-robin a block is a job: the reader cuts it, the
  * job owns it through its tries, and the worker hands it over with a
- * fresh pipe per try (or a --cat file, or a --fifo) and gives it back
+ * fresh pipe per try (or a --cat file, or a --fifo; or, for the range of
+ * --pipe-part that ends the file, the file itself) and gives it back
  * after the last try. The reader lets at most 2 x -j blocks be out at
  * once, which bounds memory at about that many blocks whatever the size
  * of the input or the pool's window. With --round-robin, -j jobs start
@@ -31,6 +32,36 @@ struct bulk {
 	struct feeder **feed;		/* [1..jobs] */
 	struct feed_queue *q;		/* --round-robin */
 };
+
+/*
+ * --pipe-part: a range that ends where the file ends needs no pipe. The
+ * job gets the file itself, on a description of its own that starts at
+ * the range, and reads it as fast as it would read the file: nothing of
+ * lanes is between them. Not when a header goes first, or when the file
+ * has grown since it was measured (the job would read more than its
+ * range). -1: feed it through a pipe.
+ */
+static int open_tail(const struct bulk *bk, const struct block *b)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	if (!bk->have_p || b->fd < 0 || b->head_len ||
+	    b->off + b->flen != bk->p.end)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", b->fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) &&
+				   st.st_size != bk->p.end) ||
+	    lseek(fd, b->off, SEEK_SET) != b->off) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
 
 static void queue_put(void *ctx, struct block *b)
 {
@@ -179,10 +210,20 @@ int bulk_begin(struct bulk *bk, unsigned slot, const struct block *b,
 	int fds[2], rc;
 
 	t->rfd = -1;
+	t->tail = -1;
 	t->path[0] = '\0';
 	t->fed = 0;
 	*stdin_fd = -1;
 	*name = NULL;
+	if (!bk->o.round_robin && bk->o.mode == BULK_STDIN) {
+		t->tail = open_tail(bk, b);
+		if (t->tail >= 0) {
+			t->tail_off = b->off;
+			t->tail_len = b->flen;
+			*stdin_fd = t->tail;
+			return 0;
+		}
+	}
 	if (bk->o.round_robin || bk->o.mode == BULK_STDIN) {
 		rc = feed_pipe(fds);
 		if (rc)
@@ -228,6 +269,19 @@ int bulk_end(struct bulk *bk, unsigned slot, struct bulk_try *t,
 	if (t->rfd >= 0)
 		close(t->rfd);
 	t->rfd = -1;
+	if (t->tail >= 0) {
+		/* The description is shared with the job: where it stands
+		 * is how far the job read. */
+		off_t at = lseek(t->tail, 0, SEEK_CUR);
+
+		if (at > t->tail_off)
+			*sent = (unsigned long long)(at - t->tail_off <
+						     t->tail_len ?
+						     at - t->tail_off :
+						     t->tail_len);
+		close(t->tail);
+		t->tail = -1;
+	}
 	if (t->fed) {
 		if (bk->o.mode == BULK_FIFO && !bk->o.round_robin)
 			feed_cancel(bk->feed[slot]);

@@ -58,6 +58,10 @@ struct bulk_opts {
 /* One try of a job, on its worker: what bulk_end() undoes. */
 struct bulk_try {
 	int rfd;			/* the job's end of its stdin pipe */
+	int tail;			/* or the input file itself, from
+					 * tail_off (--pipe-part's last
+					 * range), or -1 */
+	off_t tail_off, tail_len;
 	char path[PATH_MAX];		/* the --cat file or --fifo */
 	int fed;			/* a feeder was started */
 };

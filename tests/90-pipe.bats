@@ -124,6 +124,49 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 		"$(stat -c %s in.txt)" ]
 }
 
+@test "--pipe-part: the range that ends the file is the file itself" {
+	lines 20000 100 >in.txt
+	want=$(realpath in.txt)
+	# What each job's standard input is: a pipe, then the file.
+	run --separate-stderr "$LANES" --pipe-part -a in.txt -j2 --block -1 \
+		-k 'readlink /proc/self/fd/0; wc -c'
+	assert_success
+	assert_no_stderr
+	[[ ${lines[0]} == pipe:* ]]
+	[ "${lines[2]}" = "$want" ]
+	[ $((lines[1] + lines[3])) -eq "$(stat -c %s in.txt)" ]
+	run --separate-stderr bash -c '"$LANES" --pipe-part -a in.txt -j2 \
+		--block -1 -k cat >out'
+	assert_success
+	cmp in.txt out
+	# A retried job starts at its offset again.
+	run --separate-stderr bash -c '"$LANES" --pipe-part -a in.txt -j2 \
+		--block -1 -k --retries 2 "f=\$LANES_SEQ.try; if [ -e \$f ]; \
+		then cat; else touch \$f; head -c 5 >/dev/null; exit 1; fi" >out'
+	assert_success
+	cmp in.txt out
+	# A file that grew after lanes measured it: the last job gets its
+	# range and no more, through a pipe.
+	cp in.txt orig.txt
+	run --separate-stderr bash -c '"$LANES" --pipe-part -a in.txt -j1 \
+		--block -2 -k "cat; echo more >>in.txt" >out'
+	assert_success
+	cmp orig.txt out
+}
+
+@test "--pipe-part: a job that stops reading a large range succeeds" {
+	# Ranges of 2 MiB, larger than any pipe: the feeder waits on a
+	# full pipe when the job quits.
+	lines 40000 200 >in.txt
+	run --separate-stderr "$LANES" --pipe-part -a in.txt -j2 --block -1 \
+		-k head -n1
+	assert_success
+	assert_no_stderr
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "$(head -n1 in.txt)" ]
+	grep -qFx -- "${lines[1]}" in.txt
+}
+
 @test "--pipe-part: a file that cannot seek is an error, 255" {
 	run --separate-stderr "$LANES" --pipe-part -a <(echo x) cat
 	assert_failure 255
