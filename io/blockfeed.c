@@ -94,7 +94,8 @@ static int copy_range(int in, off_t off, off_t n, int out,
  * So once the pipe is more than half full the feeder naps and then tops
  * the pipe up in one call. The nap adapts to the job: it doubles while
  * the pipe is still over half full after it, and halves when the pipe
- * fell under a quarter (the job nearly ran dry). A job that read nothing
+ * fell under a quarter (the job nearly ran dry), and starts over when
+ * the pipe was empty (the job sped up). A job that read nothing
  * during a nap gets a blocking splice, which waits in the kernel.
  */
 struct pace {
@@ -131,6 +132,8 @@ static size_t pace_room(struct pace *pc, int out)
 		return 0;
 	if (q2 > pc->cap / 2 && pc->nap < PACE_MAX_NS)
 		pc->nap *= 2;
+	else if (q2 == 0)		/* it ran dry: start over */
+		pc->nap = PACE_MIN_NS;
 	else if (q2 < pc->cap / 4 && pc->nap > PACE_MIN_NS)
 		pc->nap /= 2;
 	return (size_t)(pc->cap - q2);
