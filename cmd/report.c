@@ -436,8 +436,13 @@ int report_results(int dirfd, const struct job *j, char *err, size_t errlen)
 		if (!rc)
 			rc = safe_name(&path, j->args[i].p, j->args[i].len);
 	}
-	if (!rc && j->nargs == 0)
-		rc = buf_addstr(&path, "1/%");
+	/* A job without arguments (a --pipe block, -N0) is named by its
+	 * number, as if that were its one value: one shared directory
+	 * would keep only the last job's output. */
+	if (!rc && j->nargs == 0) {
+		snprintf(num, sizeof(num), "1/%llu", j->seq);
+		rc = buf_addstr(&path, num);
+	}
 	if (rc)
 		goto out;
 	rc = dirs_make(dirfd, path.p);

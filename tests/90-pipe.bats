@@ -269,3 +269,41 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 	[ "$sent" -le "$size" ]
 	[ "$size" -lt "$(stat -c %s in.txt)" ]
 }
+
+@test "--pipe with --tag, --tagstring {#}, --results, --json, --timeout, --halt" {
+	seq 10 >in.txt
+	# The block number in the tag; a job has no arguments, so --tag
+	# gives an empty tag, as in GNU parallel.
+	run --separate-stderr "$LANES" --pipe -k -N3 --tagstring 'b{#}' \
+		'wc -l' <in.txt
+	assert_success
+	assert_output $'b1\t3\nb2\t3\nb3\t3\nb4\t1'
+	run --separate-stderr "$LANES" --pipe -k -N3 --tag 'wc -l' <in.txt
+	assert_output $'\t3\n\t3\n\t3\n\t1'
+	# --results: each block's output under its own number.
+	run --separate-stderr "$LANES" --pipe -N3 --results res cat <in.txt
+	assert_success
+	assert_output ''
+	for n in 1 2 3 4; do
+		[ "$(cat "res/1/$n/seq")" = "$n" ]
+	done
+	run cat res/1/1/stdout res/1/2/stdout res/1/3/stdout res/1/4/stdout
+	assert_output "$(seq 10)"
+	run --separate-stderr "$LANES" --pipe -k -N5 --json 'wc -l' <in.txt
+	assert_success
+	run jq -r '"\(.seq) \(.stdout)"' <<<"$output"
+	assert_output $'1 5\n\n2 5'
+	# --timeout ends block 2's job only; its block is not given again.
+	run --separate-stderr "$LANES" --pipe -k -N3 --timeout 0.5 --joblog log \
+		'cat >/dev/null; [ {#} = 2 ] && exec sleep 30; echo {#}' <in.txt
+	assert_failure 1
+	assert_output $'1\n3\n4'
+	assert_stderr --regexp 'job 2 \(pid [0-9]+\) timed out after 0.5s'
+	[ "$(($(wc -l <log) - 1))" -eq 4 ]
+	# --halt now,fail=1 with one slot: block 3 never starts.
+	run --separate-stderr "$LANES" --pipe -j1 -N3 --halt now,fail=1 \
+		'head -n1; [ {#} != 2 ]' <in.txt
+	assert_failure 1
+	assert_output $'1\n4'
+	assert_stderr --partial 'job 2 failed (exit 1)'
+}
