@@ -307,3 +307,20 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 	assert_output $'1\n4'
 	assert_stderr --partial 'job 2 failed (exit 1)'
 }
+
+# bats test_tags=slow
+@test "--pipe from a pipe: memory stays near -j x 2 blocks" {
+	# 400 MiB of 100-byte lines through 4 MiB blocks and two slow
+	# jobs: the reader must wait for blocks to come back, not pile
+	# them up.
+	run --separate-stderr bash -c 'yes "$(printf "%099d" 7)" |
+		head -c 419430400 | /usr/bin/time -f %M -o rss "$LANES" \
+		--pipe -j2 --block 4M "sleep 0.01; wc -l"'
+	assert_success
+	assert_no_stderr
+	[ "$(awk '{ s += $1 } END { print s }' <<<"$output")" -eq 4194304 ]
+	rss=$(tail -n1 rss)
+	# 2 slots x 2 blocks x 4 MiB, plus the program: 48 MiB is ample,
+	# and far below the 400 MiB a reader without a bound would hold.
+	[ "$rss" -lt 49152 ] || fail "peak RSS of lanes was $rss kB"
+}
