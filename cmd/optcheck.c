@@ -166,6 +166,14 @@ void optcheck_opts(struct opts *o, const unsigned char *seen)
 	if (o->onall && !o->nsshlogins && !o->nslfs)
 		die_usage("--%s needs hosts (-S or --slf)",
 			  o->nonall ? "nonall" : "onall");
+	/* A remote job's standard input is its wrapper's control channel
+	 * (io/sshwrap), and the Slurm agents' wire carries no input: a
+	 * block would be lost. */
+	if (o->pipe && (o->nsshlogins || o->nslfs || o->slurm))
+		die_usage("--pipe%s gives its blocks to jobs on this machine "
+			  "only: it does not go with %s", o->pipe_part ?
+			  "-part" : "", o->slurm ? "--slurm" :
+			  "-S/--sshlogin or --slf");
 	if (o->nonall && (o->nsrcs || o->pipe))
 		die_usage("--nonall runs the command without arguments: it "
 			  "takes no input");

@@ -246,6 +246,13 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 	run --separate-stderr "$LANES" --pipe </dev/null
 	assert_failure 255
 	assert_stderr --partial "--pipe needs a command"
+	# Blocks go to local jobs only; said at once, not once per block.
+	run --separate-stderr "$LANES" --pipe -S 127.0.0.1 wc -l </dev/null
+	assert_failure 255
+	assert_stderr --partial "it does not go with -S/--sshlogin or --slf"
+	run --separate-stderr "$LANES" --pipe --slurm wc -l </dev/null
+	assert_failure 255
+	assert_stderr --partial "does not go with --slurm"
 }
 
 # bats test_tags=slow
