@@ -168,10 +168,13 @@ void opts_parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_MAX_ARGS:
 			o->max_args = optval_count(label, optarg, 1, INT_MAX);
+			if (!o->positional)
+				o->pipe_nrec = o->max_args;
 			break;
 		case O_POSITIONAL:
 			o->max_args = optval_count(label, optarg, 0, INT_MAX);
 			o->positional = 1;
+			o->pipe_nrec = o->max_args;
 			break;
 		case O_MAX_LINES:
 			/* -n N, or with --pipe the lines of a record: see

@@ -95,6 +95,8 @@ struct opts {
 
 	long long max_args;	/* -n / -N; 0 = one record per job */
 	int positional;		/* -N given */
+	long long pipe_nrec;	/* --pipe: records a block, from -N (which
+				 * wins) or -n, as in GNU parallel */
 	int xargs;		/* -m */
 	int context;		/* -X */
 	long long max_chars;	/* -s; 0 = the system's limit */

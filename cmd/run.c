@@ -287,7 +287,7 @@ static int bulk_setup(struct run *r, char *err, size_t errlen)
 		bo.block.recstart = st;
 	}
 	bo.block.size = o->block_size ? (size_t)o->block_size : 1024 * 1024;
-	bo.block.nrec = o->positional ? (unsigned long long)o->max_args : 0;
+	bo.block.nrec = (unsigned long long)o->pipe_nrec;
 	bo.block.lines = o->max_lines > 0 ? (unsigned long long)o->max_lines
 					  : 0;
 	if (o->header) {

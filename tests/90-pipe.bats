@@ -90,6 +90,14 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 	lines 5000 50 >in.txt
 	pipe_cat -N 13
 	pipe_cat -L 4 --block 2k
+	# -n means -N with --pipe, and -N wins over it, as in GNU parallel.
+	seq 5 >five.txt
+	run --separate-stderr "$LANES" --pipe -k -n2 'wc -l' <five.txt
+	assert_output $'2\n2\n1'
+	run --separate-stderr "$LANES" --pipe -k -N2 -n1 'wc -l' <five.txt
+	assert_output $'2\n2\n1'
+	run --separate-stderr "$LANES" --pipe -k -n1 -N2 'wc -l' <five.txt
+	assert_output $'2\n2\n1'
 }
 
 @test "--header: N lines, or a regex, atop every block" {
