@@ -5,8 +5,8 @@
  * the input file) moves in the kernel: splice(2) into a pipe, sendfile(2)
  * where splice is refused, pread/write as the last resort, and
  * copy_file_range(2) into a --cat file. MOVE_MAX bounds what one call
- * moves. Into a pipe, a range is paced to the job's reading (struct
- * pace): fewer, larger splices instead of one per read.
+ * moves. Into a pipe, a body is paced to the job's reading (struct
+ * pace): fewer, larger splices or writes instead of one per read.
  */
 #include "blockfeed.h"
 
@@ -32,59 +32,6 @@ static int wait_out(int fd)
 	if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 		return -errno;
 	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n,
-		     unsigned long long *sent)
-{
-	ssize_t w;
-	int rc;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			rc = wait_out(fd);
-			if (rc)
-				return rc;
-			continue;
-		}
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-		*sent += (unsigned long long)w;
-	}
-	return 0;
-}
-
-/* The slow way for a descriptor that neither splice nor sendfile take. */
-static int copy_range(int in, off_t off, off_t n, int out,
-		      unsigned long long *sent)
-{
-	char *buf = malloc(COPY_BUF);
-	ssize_t got;
-	int rc = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	while (n > 0) {
-		got = pread(in, buf, n < COPY_BUF ? (size_t)n : COPY_BUF, off);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			rc = got < 0 ? -errno : 0;
-			break;
-		}
-		rc = write_all(out, buf, (size_t)got, sent);
-		if (rc)
-			break;
-		off += got;
-		n -= got;
-	}
-	free(buf);
-	return rc;
 }
 
 /*
@@ -139,6 +86,65 @@ static size_t pace_room(struct pace *pc, int out)
 	return (size_t)(pc->cap - q2);
 }
 
+/* Write all of p; paced into a pipe when pc is not NULL. */
+static int write_all(int fd, const char *p, size_t n,
+		     unsigned long long *sent, struct pace *pc)
+{
+	size_t chunk, room;
+	ssize_t w;
+	int rc;
+
+	while (n) {
+		chunk = n;
+		room = pc ? pace_room(pc, fd) : 0;
+		if (room && room < chunk)
+			chunk = room;
+		w = write(fd, p, chunk);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			rc = wait_out(fd);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+		*sent += (unsigned long long)w;
+	}
+	return 0;
+}
+
+/* The slow way for a descriptor that neither splice nor sendfile take. */
+static int copy_range(int in, off_t off, off_t n, int out,
+		      unsigned long long *sent)
+{
+	char *buf = malloc(COPY_BUF);
+	ssize_t got;
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (n > 0) {
+		got = pread(in, buf, n < COPY_BUF ? (size_t)n : COPY_BUF, off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			rc = got < 0 ? -errno : 0;
+			break;
+		}
+		rc = write_all(out, buf, (size_t)got, sent, NULL);
+		if (rc)
+			break;
+		off += got;
+		n -= got;
+	}
+	free(buf);
+	return rc;
+}
+
 static int feed_range(int in, off_t off, off_t n, int out,
 		      unsigned long long *sent)
 {
@@ -186,16 +192,18 @@ static int feed_range(int in, off_t off, off_t n, int out,
 int block_feed(const struct block *b, int fd, unsigned long long *sent)
 {
 	unsigned long long dummy = 0;
+	struct pace pc;
 	int rc;
 
 	if (!sent)
 		sent = &dummy;
-	rc = write_all(fd, b->head, b->head_len, sent);
+	rc = write_all(fd, b->head, b->head_len, sent, NULL);
 	if (rc)
 		return rc;
 	if (b->fd >= 0)
 		return feed_range(b->fd, b->off, b->flen, fd, sent);
-	return write_all(fd, b->data, b->len, sent);
+	pace_init(&pc, fd);
+	return write_all(fd, b->data, b->len, sent, &pc);
 }
 
 /* A range into a regular file: the kernel copies (or shares) it. */
@@ -229,11 +237,11 @@ int block_to_file(const struct block *b, const char *dir, char *path,
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, b->head, b->head_len, &sent);
+	rc = write_all(fd, b->head, b->head_len, &sent, NULL);
 	if (!rc && b->fd >= 0)
 		rc = file_range(b->fd, b->off, b->flen, fd, &sent);
 	else if (!rc)
-		rc = write_all(fd, b->data, b->len, &sent);
+		rc = write_all(fd, b->data, b->len, &sent, NULL);
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
 	if (rc)
