@@ -112,6 +112,142 @@ int quote_shell(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
+/* Bytes that no login shell (see quote.h) reads as anything but
+ * themselves, wherever they are in a word. */
+static int is_login_safe(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	switch (c) {
+	case '_': case '.': case '/': case ':': case ',': case '+':
+	case '@': case '-':
+		return 1;
+	}
+	return 0;
+}
+
+/* Bytes that quote_login() writes outside the quotes, after a \. */
+static int is_login_escaped(char c)
+{
+	return c == '\'' || c == '\\' || c == '!';
+}
+
+/* The bytes quote_login() appends for s[0..n), n > 0 and not all safe:
+ * two per escaped byte, and a pair of quotes around each run of others. */
+static size_t login_len(const char *s, size_t n)
+{
+	size_t i, len = 0;
+	int in = 0;
+
+	for (i = 0; i < n; i++) {
+		if (is_login_escaped(s[i])) {
+			len += 2 + (in ? 1 : 0);
+			in = 0;
+		} else {
+			len += 1 + (in ? 0 : 1);
+			in = 1;
+		}
+	}
+	return len + (in ? 1 : 0);
+}
+
+int quote_login(struct buf *b, const char *s, size_t n)
+{
+	size_t i, len;
+	int in = 0, rc;
+
+	if (n == 0)
+		return buf_add(b, "''", 2);
+	for (i = 0; i < n; i++) {
+		if (!is_login_safe((unsigned char)s[i]))
+			break;
+	}
+	if (i == n)
+		return buf_add(b, s, n);
+	/* At most three bytes per byte: ' becomes '\'. */
+	if (n > ((size_t)-1 - 1) / 3)
+		return -ENOMEM;
+	len = login_len(s, n);
+	/* Reserved first, the adds below cannot fail: no half word. */
+	rc = buf_reserve(b, len);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (is_login_escaped(s[i])) {
+			if (in)
+				buf_addch(b, '\'');
+			in = 0;
+			buf_addch(b, '\\');
+		} else if (!in) {
+			buf_addch(b, '\'');
+			in = 1;
+		}
+		buf_addch(b, s[i]);
+	}
+	if (in)
+		buf_addch(b, '\'');
+	return 0;
+}
+
+/*
+ * Run by the login shell as `sh -c DECODE lanes E0 E1 ...`: each Ei
+ * decoded by printf %b (the x keeps a trailing newline from $(...)),
+ * then `sh -c D0 D1 ...`. One line, and no \, ! or ' in it, so that
+ * quote_login() gives every shell the same script.
+ */
+static const char decode_sh[] =
+	"for a;do x=$(printf %bx \"$a\");set -- \"$@\" \"${x%x}\";shift;"
+	"done;exec sh -c \"$@\"";
+
+/* Append quote_login() of s with \ as \\ and a newline as \n. */
+static int login_encoded(struct buf *b, const char *s)
+{
+	struct buf e = BUF_INIT;
+	int rc = 0;
+
+	for (; *s && !rc; s++) {
+		if (*s == '\\')
+			rc = buf_add(&e, "\\\\", 2);
+		else if (*s == '\n')
+			rc = buf_add(&e, "\\n", 2);
+		else
+			rc = buf_addch(&e, *s);
+	}
+	if (!rc)
+		rc = quote_login(b, e.p ? e.p : "", e.len);
+	buf_release(&e);
+	return rc;
+}
+
+int quote_login_sh(struct buf *b, const char *const argv[], size_t argc)
+{
+	size_t i, start = b->len;
+	int nl = 0, rc;
+
+	for (i = 0; i < argc && !nl; i++)
+		nl = strchr(argv[i], '\n') != NULL;
+	rc = buf_addstr(b, "exec sh -c ");
+	if (!rc && nl) {
+		rc = quote_login(b, decode_sh, sizeof(decode_sh) - 1);
+		if (!rc)
+			rc = buf_addstr(b, " lanes");
+	}
+	for (i = 0; i < argc && !rc; i++) {
+		if (i || nl)
+			rc = buf_addch(b, ' ');
+		if (!rc && nl)
+			rc = login_encoded(b, argv[i]);
+		else if (!rc)
+			rc = quote_login(b, argv[i], strlen(argv[i]));
+	}
+	if (rc && b->p) {
+		b->len = start;
+		b->p[start] = '\0';
+	}
+	return rc;
+}
+
 int quote_is_shell_word(const char *s, size_t n)
 {
 	size_t i;

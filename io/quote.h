@@ -27,6 +27,32 @@ int quote_shell(struct buf *b, const char *s, size_t n);
 size_t quote_shell_len(const char *s, size_t n);
 
 /*
+ * Append s[0..n) to b as one word that the remote login shell reads back
+ * as exactly those bytes, whichever shell that is: sh, dash, bash, ksh,
+ * zsh, fish and tcsh/csh alike. Words of [A-Za-z0-9_./:,+@-] are appended
+ * as they are; otherwise every byte but ', \ and ! goes inside single
+ * quotes, and those three go outside them as \', \\ and \! (fish reads
+ * \\ and \' inside single quotes as escapes, and csh expands ! there
+ * even when it is not interactive). The one byte no word can carry to
+ * csh is a newline: it is written inside the quotes, which every shell
+ * above but csh/tcsh reads back, and csh rejects as an unmatched quote.
+ * Use quote_login_sh() for anything that may hold a newline.
+ */
+int quote_login(struct buf *b, const char *s, size_t n);
+
+/*
+ * Append a command line that makes the remote login shell (any of those
+ * quote_login() names, csh included) run `sh -c ARGV0 ARGV1 ...` with
+ * exactly the argc >= 1 strings of argv, which must not hold NUL bytes:
+ * argv[0] is the script, argv[1] its $0 and the rest $1 and on. Without
+ * a newline in any of them that is `exec sh -c` and each quoted by
+ * quote_login(). With one, each string is sent with \ as \\ and a
+ * newline as \n, and a one-line sh script that every login shell passes
+ * on puts them back (printf %b) before it runs `exec sh -c` itself.
+ */
+int quote_login_sh(struct buf *b, const char *const argv[], size_t argc);
+
+/*
  * 1 if the command line s[0..n) needs /bin/sh to mean what it says: any
  * quoting, expansion, redirection, pipe, list, grouping, glob, comment,
  * leading assignment (NAME=value as the first word), a leading '~', a

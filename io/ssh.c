@@ -443,6 +443,8 @@ static int read_ready(int fd, double deadline)
 	}
 }
 
+/* What quote_login_sh() would make of it, written out: no \, ! or
+ * newline, so every login shell (fish and csh too) reads it alike. */
 static const char master_cmd[] =
 	"exec sh -c 'echo lanes-ready $(nproc 2>/dev/null || "
 	"getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); "

@@ -22,7 +22,9 @@
  * Inside the command substitution S starts the job J first and only then
  * R, the reader of ssh's stdin, which ignores those signals: a signal
  * line that arrives at once (a stop racing with the start) therefore
- * finds J running. J is its own `sh -c` (so $$ is its own) whose EXIT
+ * finds J running. J is its own `sh -c` (so $$ is its own); it gets the
+ * command as $1 and shifts it away inside the eval, so the job sees no
+ * positional parameters ($# is 0), as a local `sh -c CMD` does. Its EXIT
  * trap writes "x STATUS" to fd 9, the substitution: a job that exits
  * says how; one killed by a signal cannot, and then 128+N is signal N.
  * If S itself dies of a forwarded signal, J still holds fd 9, so W still
@@ -36,7 +38,8 @@ static const char wrapper[] =
 	"trap f=1 TERM INT HUP QUIT USR1 USR2 ALRM;"
 	"exec 4>&1 6>&2 5<&0 </dev/null 2>/dev/null;"
 	"r=$("
-	"sh -c 'trap '\\''echo \"x $?\" >&9'\\'' EXIT;eval \"$1\" 9>&-'"
+	"sh -c 'trap '\\''echo \"x $?\" >&9'\\'' EXIT;"
+	"eval \"shift;$1\" 9>&-'"
 	" sh \"$c\" 9>&1 1>&4 2>&6 4>&- 5<&- 6>&- </dev/null &"
 	"j=$!;"
 	"(trap '' TERM INT HUP QUIT USR1 USR2 ALRM;"
@@ -89,22 +92,12 @@ int sshw_wrap(struct buf *b, const char *token, const struct termseq *ts,
 			 ts->wait[k]);
 		rc = buf_addstr(&seq, w);
 	}
-	if (!rc)
-		rc = buf_addstr(b, "exec sh -c ");
-	if (!rc)
-		rc = quote_shell(b, wrapper, sizeof(wrapper) - 1);
-	if (!rc)
-		rc = buf_addstr(b, " lanes ");
-	if (!rc)
-		rc = quote_shell(b, token, strlen(token));
-	if (!rc)
-		rc = buf_addch(b, ' ');
-	if (!rc)
-		rc = quote_shell(b, buf_str(&seq), seq.len);
-	if (!rc)
-		rc = buf_addch(b, ' ');
-	if (!rc)
-		rc = quote_shell(b, cmd, strlen(cmd));
+	if (!rc) {
+		const char *argv[] = { wrapper, "lanes", token, buf_str(&seq),
+				       cmd };
+
+		rc = quote_login_sh(b, argv, sizeof(argv) / sizeof(argv[0]));
+	}
 	buf_release(&seq);
 	return rc;
 }

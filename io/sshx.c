@@ -80,14 +80,12 @@ int sshx_cd(struct buf *b, const char *wd)
 	return rc;
 }
 
-/* `exec sh -c 'SCRIPT'`: the login shell may not be a POSIX shell. */
+/* `exec sh -c SCRIPT`, quoted for whatever the login shell is. */
 static int in_sh(struct buf *out, const struct buf *script)
 {
-	int rc = buf_addstr(out, "exec sh -c ");
+	const char *argv[] = { buf_str(script) };
 
-	if (!rc)
-		rc = quote_shell(out, buf_str(script), script->len);
-	return rc;
+	return quote_login_sh(out, argv, 1);
 }
 
 int sshx_exec(struct ssh_host *h, size_t mi, const char *cmd, int fd0,

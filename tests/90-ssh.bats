@@ -1,7 +1,8 @@
 # Remote execution over OpenSSH, against real sshd servers on loopback
 # (tests/helpers/ssh.bash): h1..h3 with keys, h4 that takes passwords
-# only, h6 with sshd's default MaxSessions/MaxStartups, and nothing on
-# 127.0.0.5 (h5) so that a connection is refused. Needs root.
+# only, h6 with sshd's default MaxSessions/MaxStartups, h7 whose root
+# logs in to fish and h8 to tcsh (when those are installed), and nothing
+# on 127.0.0.5 (h5) so that a connection is refused. Needs root.
 
 load helpers/common
 
@@ -11,6 +12,8 @@ setup_file() {
 	ssh_hosts_start "$BATS_FILE_TMPDIR/ssh" 3
 	ssh_host_add "$SSH_DIR" 4 password
 	ssh_host_add "$SSH_DIR" 6 default
+	if command -v fish >/dev/null; then ssh_host_add "$SSH_DIR" 7 fish; fi
+	if command -v tcsh >/dev/null; then ssh_host_add "$SSH_DIR" 8 tcsh; fi
 	printf 'Host h5\n HostName 127.0.0.5\n' >>"$SSH_CONFIG"
 }
 
@@ -380,4 +383,122 @@ no_remote_process() {
 	# The job log agrees.
 	run awk -F'\t' 'NR > 1 && $2 == "h2" { n++ } END { print n }' jl
 	assert_output 1
+}
+
+# --- login shells that are not POSIX shells: fish (h7), tcsh (h8) ----------
+
+# need_login_shell I SHELL: skip unless hI is up with SHELL as its login
+# shell.
+need_login_shell() {
+	command -v "$2" >/dev/null || skip "$2 is not installed"
+	run --separate-stderr ssh -F "$SSH_CONFIG" "h$1" 'echo $SHELL'
+	assert_success
+	assert_output "$(command -v "$2")"
+}
+
+# The command and arguments of the quoting tests: backslashes, quotes,
+# $, `, !, a tab and a newline, in the command and in the arguments.
+QCMD='printf "[%s]" {}; printf "a\\tb\\\\n|%s|\n" "$HOME" '\''x\y'\'' \!'
+QARGS=('a\b' "it's" '"q"' '$HOME `id` $(id)' $'t\tab' $'new\nline' \
+       '\\037 !x !! \' '~' '' "'\\''")
+
+# login_shell_quoting I SHELL
+login_shell_quoting() {
+	need_login_shell "$1" "$2"
+	run --separate-stderr "$LANES" -k "$QCMD" ::: "${QARGS[@]}"
+	assert_success
+	local here=$output
+	[[ $here == *$'[new\nline]'* && $here == *'[a\b]'* ]] ||
+		fail "the local run itself is wrong: $here"
+	run --separate-stderr "$LANES" -k -S "h$1" --ssh "ssh -F $SSH_CONFIG" \
+	    "$QCMD" ::: "${QARGS[@]}"
+	assert_success
+	assert_no_stderr
+	assert_equal "$output" "$here"
+}
+
+@test "fish login shell: a hostile job prints what it prints locally" {
+	login_shell_quoting 7 fish
+}
+
+@test "tcsh login shell: a hostile job prints what it prints locally" {
+	login_shell_quoting 8 tcsh
+}
+
+@test "\$# is 0 and \$* empty in a job, locally and on every host" {
+	local hosts=h1 h
+	command -v fish >/dev/null && hosts+=,h7
+	command -v tcsh >/dev/null && hosts+=,h8
+	run --separate-stderr "$LANES" 'echo "$#[$*]"; : {}' ::: a
+	assert_success
+	assert_output '0[]'
+	run --separate-stderr "$LANES" --onall --tag -S "$hosts" \
+	    --ssh "ssh -F $SSH_CONFIG" 'echo "$#[$*]$1"; : {}' ::: a
+	assert_success
+	assert_no_stderr
+	for h in ${hosts//,/ }; do
+		assert_line "$h"$'\t0[]'
+	done
+	assert_equal "${#lines[@]}" "$(tr ',' '\n' <<<"$hosts" | wc -l)"
+}
+
+# login_shell_files I SHELL: --trc and --wd ... with a name that has a
+# newline, a backslash and a '!'; --basefile with --cleanup.
+login_shell_files() {
+	need_login_shell "$1" "$2"
+	local name=$'we ird \'q" \\ !x\nname.txt' home
+	home=$(ssh_host_home "$SSH_DIR" "$1")
+	printf 'hello\n' >"$name"
+	run --separate-stderr "$LANES" -S "h$1" --ssh "ssh -F $SSH_CONFIG" \
+	    --trc {}.out --wd ... 'tr a-z A-Z < {} > {}.out; pwd' ::: "$name"
+	assert_success
+	assert_no_stderr
+	assert_output --regexp '^/root/\.lanes/tmp/[0-9a-f]+\.1$'
+	assert_equal "$(cat "$name.out")" HELLO
+	run ls -A "$home/.lanes/tmp"
+	assert_output ''
+	printf 'base\n' >"b \\ !x.txt"
+	run --separate-stderr "$LANES" -S "h$1" --ssh "ssh -F $SSH_CONFIG" \
+	    --bf "b \\ !x.txt" --cleanup --wd 'w d\!' \
+	    'cat "$HOME/b \\ !x.txt"; pwd; : {}' ::: 1
+	assert_success
+	assert_no_stderr
+	assert_output $'base\n/root/w d\\!'
+	[[ ! -e "$home/b \\ !x.txt" ]] || fail "base file left"
+}
+
+# bats test_tags=slow
+@test "fish login shell: --trc, --wd, --basefile and --cleanup" {
+	login_shell_files 7 fish
+}
+
+# bats test_tags=slow
+@test "tcsh login shell: --trc, --wd, --basefile and --cleanup" {
+	login_shell_files 8 tcsh
+}
+
+# login_shell_status I SHELL: exit values, signals and --timeout.
+login_shell_status() {
+	need_login_shell "$1" "$2"
+	run --separate-stderr "$LANES" -S "h$1" --ssh "ssh -F $SSH_CONFIG" \
+	    --joblog jl '{}' ::: 'exit 3' 'kill -9 $$'
+	assert_failure 2
+	run awk -F'\t' 'NR > 1 { print $2, $7, $8 }' jl
+	assert_line "h$1 3 0"
+	assert_line "h$1 0 9"
+	run --separate-stderr "$LANES" -S "h$1" --ssh "ssh -F $SSH_CONFIG" \
+	    --timeout 0.5 'sleep 4721 & sleep 4722' ::: 1
+	assert_failure 1
+	assert_stderr_line --partial 'timed out after 0.5s'
+	no_remote_process "$1" 'sleep 472'
+}
+
+# bats test_tags=slow
+@test "fish login shell: exit values, signals and --timeout" {
+	login_shell_status 7 fish
+}
+
+# bats test_tags=slow
+@test "tcsh login shell: exit values, signals and --timeout" {
+	login_shell_status 8 tcsh
 }

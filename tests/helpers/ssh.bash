@@ -21,7 +21,10 @@
 # Variants, set before the call (or use ssh_host_add DIR I MODE later):
 #   SSH_DEFAULT_LIMITS=1  sshd's default MaxStartups/MaxSessions (10)
 # ssh_host_add DIR I password  adds hI that only takes passwords, so a
-# BatchMode client fails at once. ssh_host_home DIR I is hI's $HOME seen
+# BatchMode client fails at once. ssh_host_add DIR I SHELL (fish, tcsh,
+# zsh, ... any program in $PATH) adds hI where root's login shell is
+# SHELL: a copy of /etc/passwd saying so is bind-mounted over it inside
+# hI's mount namespace only (the real one is never touched). ssh_host_home DIR I is hI's $HOME seen
 # from here. ssh_host_stop DIR I stops one host (its listener and every
 # connection it serves); ssh_host_ps DIR I lists the processes of hI's
 # sessions (not sshd's own), one "PID ARGS" per line.
@@ -40,10 +43,23 @@ _ssh_wait() {
 }
 
 # ssh_host_add DIR I [MODE]: MODE is "" (keys, generous limits),
-# "default" (sshd's default MaxStartups/MaxSessions) or "password".
+# "default" (sshd's default MaxStartups/MaxSessions), "password", or the
+# name of root's login shell on hI.
 ssh_host_add() {
-	local d=$1 i=$2 mode=${3:-} limits auth
+	local d=$1 i=$2 mode=${3:-} limits auth shell passwd=
 	mkdir -p "$d/h$i/home" || return 1
+	case $mode in
+	'' | default | password) ;;
+	*)
+		shell=$(command -v "$mode") || {
+			echo "ssh.bash: no login shell '$mode'" >&2
+			return 1
+		}
+		awk -F: -v OFS=: -v sh="$shell" '$1 == "root" { $7 = sh } 1' \
+		    /etc/passwd >"$d/h$i/passwd" || return 1
+		passwd="mount --bind '$d/h$i/passwd' /etc/passwd &&"
+		;;
+	esac
 	limits=$'MaxStartups 100:30:200\nMaxSessions 100'
 	[[ $mode == default || -n ${SSH_DEFAULT_LIMITS:-} ]] && limits=''
 	auth=$'PasswordAuthentication no\nPubkeyAuthentication yes'
@@ -67,10 +83,11 @@ CONF
 		printf 'Host h%s\n HostName 127.0.0.%s\n' "$i" "$i" \
 		    >>"$d/ssh_config"
 	rm -f "$d/h$i/sshd.pid"
-	# The namespaces: hostname hI and /root = DIR/hI/home for this sshd
-	# and every session it starts, nothing else on the machine.
+	# The namespaces: hostname hI and /root = DIR/hI/home (and root's
+	# login shell) for this sshd and every session it starts, nothing
+	# else on the machine.
 	unshare --uts --mount --propagation private sh -c \
-	    "hostname h$i && mount --bind '$d/h$i/home' /root &&
+	    "hostname h$i && mount --bind '$d/h$i/home' /root && $passwd
 	     exec /usr/sbin/sshd -f '$d/h$i/sshd_config' -E '$d/h$i/sshd.log'" \
 	    </dev/null 3>&- || return 1
 	if [[ $mode == password ]]; then

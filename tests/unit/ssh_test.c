@@ -213,6 +213,12 @@ static void test_wrapper(void)
 	wrap_run("a='x y'; printf '[%s]' \"$a\" '$(id)' \"`echo q`\"", 0,
 		 NULL, 0, &w);
 	CHECK_STR(w.out, "[x y][$(id)][q]", "wrap quoting survives");
+	wrap_run("echo \"$# [$*] $0\"", 0, NULL, 0, &w);
+	CHECK_STR(w.out, "0 [] sh\n", "wrap job has no positional parameters");
+	wrap_run("printf '%s|' \"a\\\\b\" 'c\nd'\necho \"$#\"", 0, NULL, 0,
+		 &w);
+	CHECK_STR(w.out, "a\\b|c\nd|0\n", "wrap newlines and backslashes");
+	CHECK_INT(w.status, 0, "wrap newline command exit 0");
 	wrap_run("read x; echo \"got:$x\"", 0, NULL, 0, &w);
 	CHECK_STR(w.out, "got:\n", "wrap job stdin is /dev/null");
 	wrap_run("sleep 30", 0.2, "TERM\n", 0, &w);
