@@ -116,7 +116,8 @@ tsan:
 # Debian 12 packages needed to build, test and benchmark.
 DEPS = build-essential libcurl4-openssl-dev libssl-dev bats bats-support \
        bats-assert time procps python3 nginx-light openssl slurm-wlm \
-       openssh-server openssh-client jq zsh mandoc groff-base
+       openssh-server openssh-client jq zsh fish tcsh ksh csh mandoc \
+       groff-base
 deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEPS)

@@ -1,8 +1,8 @@
 /*
  * Unit tests for io/quote: the quoting rules, a round trip of every byte
  * through /bin/sh, the login-shell quoting read back by every shell that
- * is installed (sh, dash, bash, zsh, fish, tcsh; a missing one is a TAP
- * skip), and the shell-or-direct decision.
+ * is installed (sh, dash, bash, ksh, zsh, fish, tcsh, csh; a missing one
+ * is a TAP skip), and the shell-or-direct decision.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -360,7 +360,7 @@ static void test_login_forms(void)
 static void test_login_shells(void)
 {
 	static const char *const shells[] = {
-		"sh", "dash", "bash", "zsh", "fish", "tcsh",
+		"sh", "dash", "bash", "ksh", "zsh", "fish", "tcsh", "csh",
 	};
 	const size_t nw = sizeof login_words / sizeof login_words[0];
 	const size_t nl = first_newline_word();
@@ -371,7 +371,7 @@ static void test_login_shells(void)
 
 	for (k = 0; k < sizeof shells / sizeof shells[0]; k++) {
 		const char *sh = shells[k], *path = find_shell(sh);
-		int csh = strcmp(sh, "tcsh") == 0;
+		int csh = strstr(sh, "csh") != NULL;
 
 		if (!path) {
 			snprintf(name, sizeof name, "%s: reads back "
