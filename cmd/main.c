@@ -409,6 +409,12 @@ int main(int argc, char **argv)
 			die_usage("--tagstring: %s",
 				  *err ? err : strerror(-rc));
 	}
+	/* The blocks of --pipe are counted as they are cut: no job could
+	 * be given the total before the input ended. */
+	if (o.pipe && ((t && tmpl_needs_total(t)) ||
+		       (tagt && tmpl_needs_total(tagt))))
+		die_usage("{##} and {0#} need the number of jobs, which "
+			  "--pipe does not know before its input ends");
 	/* Threads inherit the nice value of the thread that creates them,
 	 * and so do the jobs they spawn. */
 	if (o.nice_set && setpriority(PRIO_PROCESS, 0, o.nice))

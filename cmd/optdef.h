@@ -92,7 +92,8 @@ X(RECSTART, 0, "recstart", NO_ALIAS, ARG_STRING, S_INPUT, "STR",	\
   "records start with STR (--pipe)")					\
 X(REGEXP, 0, "regexp", NO_ALIAS, ARG_NONE, S_INPUT, "",		\
   "--recend and --recstart are regular expressions")			\
-X(ROUND_ROBIN, 0, "round-robin", NO_ALIAS, ARG_NONE, S_INPUT, "",	\
+X(ROUND_ROBIN, 0, "round-robin", HIDDEN("roundrobin"), ARG_NONE,	\
+  S_INPUT, "",								\
   "start -j jobs once and give them blocks in turn")			\
 X(CAT, 0, "cat", NO_ALIAS, ARG_NONE, S_INPUT, "",			\
   "give each block as a temporary file, {} its name")			\

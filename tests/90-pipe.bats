@@ -245,6 +245,14 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 		--block 1k cat <in.txt >out'
 	assert_success
 	[ "$(sort out | md5sum)" = "$(sort in.txt | md5sum)" ]
+	# GNU parallel's other spellings.
+	for o in --roundrobin --round; do
+		run --separate-stderr "$LANES" --pipe $o -j2 --block 1k \
+			--joblog log wc -l <in.txt
+		assert_success
+		[ "$(awk '{ s += $1 } END { print s }' <<<"$output")" -eq 20000 ]
+		[ "$(($(wc -l <log) - 1))" -eq 2 ]
+	done
 }
 
 @test "--pipe options without --pipe, and --pipe without a command" {
@@ -261,6 +269,10 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 	run --separate-stderr "$LANES" --pipe --slurm wc -l </dev/null
 	assert_failure 255
 	assert_stderr --partial "does not go with --slurm"
+	# {##} would need every block cut before the first job starts.
+	run --separate-stderr "$LANES" --pipe --plus 'echo {##}' </dev/null
+	assert_failure 255
+	assert_stderr --partial "{##} and {0#} need the number of jobs"
 }
 
 # bats test_tags=slow
