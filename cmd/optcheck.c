@@ -28,6 +28,11 @@ static void pipe_validate(struct opts *o)
 	}
 	if (o->download)
 		die_usage("--pipe and --download do not go together");
+	/* The log has the commands, not the blocks they were given. */
+	if (o->retry_failed)
+		die_usage("--retry-failed runs the job log's commands again, "
+			  "but --pipe blocks are not in the log: use "
+			  "--resume-failed with the same input");
 	if (!o->ncmd)
 		die_usage("--pipe needs a command to give the blocks to");
 	if (o->pipe_cat && o->pipe_fifo)
@@ -45,6 +50,9 @@ static void pipe_validate(struct opts *o)
 	}
 	if (o->pipe_part && !o->pipe_file)
 		die_usage("--pipe-part needs -a FILE");
+	if (o->round_robin && (o->resume || o->resume_failed))
+		die_usage("--round-robin jobs take blocks as they come, so "
+			  "--resume cannot tell which blocks were done");
 	if (!o->block_size && !o->block_per_slot) {
 		/* GNU parallel's defaults: 1 MiB; --pipe-part without
 		 * --block makes 10 blocks per job slot. */

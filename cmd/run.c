@@ -724,6 +724,17 @@ static int run_submit_block(struct run *r, struct block *b)
 	struct job *j;
 	int rc;
 
+	/* --resume goes by block number alone: a block's bytes are not in
+	 * the log, so its command could not tell a changed input. */
+	if (b && already_done(r, b->seq)) {
+		pthread_mutex_lock(&r->mu);
+		if (b->seq > r->nsubmitted)
+			r->nsubmitted = b->seq;
+		r->nskipped++;
+		pthread_mutex_unlock(&r->mu);
+		bulk_put(r->bulk, b);
+		return 0;
+	}
 	j = job_new(b ? b->seq : 0, NULL, 0, r->o->tmpdir);
 	if (!j) {
 		if (b)

@@ -351,3 +351,28 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 	# and far below the 400 MiB a reader without a bound would hold.
 	[ "$rss" -lt 49152 ] || fail "peak RSS of lanes was $rss kB"
 }
+
+@test "--resume and --resume-failed skip blocks by number" {
+	seq 10 >in.txt
+	run --separate-stderr "$LANES" --pipe -k -N3 --joblog log \
+		'cat; [ {#} != 2 ]' <in.txt
+	assert_failure 1
+	# Only block 2 failed: it alone runs again.
+	run --separate-stderr "$LANES" --pipe -k -N3 --joblog log \
+		--resume-failed 'cat; [ {#} != 2 ]' <in.txt
+	assert_failure 1
+	assert_output $'4\n5\n6'
+	run --separate-stderr "$LANES" --pipe -k -N3 --joblog log --resume \
+		cat <in.txt
+	assert_success
+	assert_output ''
+	[ "$(awk 'NR > 1' log | wc -l)" -eq 5 ]
+	run --separate-stderr "$LANES" --pipe -k -N3 --joblog log \
+		--retry-failed cat <in.txt
+	assert_failure 255
+	assert_stderr --partial "--pipe blocks are not in the log"
+	run --separate-stderr "$LANES" --pipe --round-robin --joblog log \
+		--resume cat <in.txt
+	assert_failure 255
+	assert_stderr --partial "--round-robin jobs take blocks as they come"
+}
