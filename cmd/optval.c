@@ -223,6 +223,10 @@ percent:
 
 		memcpy(num, what, n - 1);
 		num[n - 1] = '\0';
+		/* Digits and a point only: strtod() would also take a
+		 * sign, blanks, an exponent, hex and "inf". */
+		if (strspn(num, "0123456789.") != n - 1)
+			return -EINVAL;
 		pct = strtod(num, &end);
 		if (!*num || *end || !(pct > 0 && pct <= 100))
 			return -EINVAL;
