@@ -33,7 +33,7 @@ UNIT_BIN = $(UNIT_SRC:%.c=$(BUILD)/%)
 
 # The cmd/ modules that unit tests and fuzz targets may link besides io/
 # and pool/: pure ones, which do not pull in the run or main().
-TEST_CMD_SRC = cmd/num.c cmd/die.c
+TEST_CMD_SRC = cmd/num.c cmd/die.c cmd/optval.c
 TEST_CMD_OBJ = $(TEST_CMD_SRC:%.c=$(BUILD)/%.o)
 
 # Fuzz targets: every tests/fuzz/NAME_fuzz.c.

@@ -26,37 +26,45 @@ static unsigned jobs_unlimited(void)
 }
 
 /* -j: N, N%, +N, -N, or 0. */
-unsigned optval_jobs(const char *s)
+int optval_parse_jobs(const char *s, long cores, unsigned *jobs)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = strlen(s);
 	long long v, j;
 	char num[32];
 
-	if (cores < 1)
-		cores = 1;
 	if (n && n < sizeof(num) && s[n - 1] == '%') {
 		memcpy(num, s, n - 1);
 		num[n - 1] = '\0';
 		if (num_parse(num, 1, 100000, &v))
-			goto bad;
+			return -EINVAL;
 		j = cores * v / 100;
 	} else if (s[0] == '+' || s[0] == '-') {
 		if (num_parse(s + 1, 0, 100000, &v) || s[1] == '+' ||
 		    s[1] == '-')
-			goto bad;
+			return -EINVAL;
 		j = s[0] == '+' ? cores + v : cores - v;
 	} else {
 		if (num_parse(s, 0, 100000, &v))
-			goto bad;
-		if (v == 0)
-			return jobs_unlimited();
+			return -EINVAL;
+		if (v == 0) {
+			*jobs = jobs_unlimited();
+			return 0;
+		}
 		j = v;
 	}
-	return j < 1 ? 1 : (unsigned)j;
-bad:
-	die_usage("invalid number of jobs '%s' (want N, N%%, +N, -N or 0)",
-		  s);
+	*jobs = j < 1 ? 1 : (unsigned)j;
+	return 0;
+}
+
+unsigned optval_jobs(const char *s)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned j;
+
+	if (optval_parse_jobs(s, cores < 1 ? 1 : cores, &j))
+		die_usage("invalid number of jobs '%s' (want N, N%%, +N, -N "
+			  "or 0)", s);
+	return j;
 }
 
 long long optval_count(const char *opt, const char *s, long long min,
@@ -115,14 +123,15 @@ static int parse_signal(const char *s)
 
 /* --termseq SIG,MS,SIG,MS,...: GNU parallel's form; the last wait may be
  * left out. */
-void optval_termseq(struct termseq *t, const char *arg)
+int optval_parse_termseq(struct termseq *t, const char *arg)
 {
+	struct termseq ts = { .n = 0 };
 	char *copy = strdup(arg), *tok, *save = NULL;
 	size_t i = 0;
+	int rc = -EINVAL;
 
 	if (!copy)
-		die("out of memory");
-	t->n = 0;
+		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save), i++) {
 		long long ms;
@@ -130,70 +139,81 @@ void optval_termseq(struct termseq *t, const char *arg)
 		if (i % 2 == 0) {
 			int sig = parse_signal(tok);
 
-			if (sig < 0 || t->n == sizeof(t->sig) / sizeof(t->sig[0]))
-				goto bad;
-			t->sig[t->n] = sig;
-			t->wait[t->n++] = 0.025;
+			if (sig < 0 ||
+			    ts.n == sizeof(ts.sig) / sizeof(ts.sig[0]))
+				goto out;
+			ts.sig[ts.n] = sig;
+			ts.wait[ts.n++] = 0.025;
 		} else {
 			if (num_parse(tok, 0, 86400000, &ms))
-				goto bad;
-			t->wait[t->n - 1] = (double)ms / 1000;
+				goto out;
+			ts.wait[ts.n - 1] = (double)ms / 1000;
 		}
 	}
+	if (ts.n) {
+		*t = ts;
+		rc = 0;
+	}
+out:
 	free(copy);
-	if (t->n)
-		return;
-	copy = NULL;
-bad:
-	free(copy);
-	die_usage("invalid --termseq '%s' (want e.g. TERM,200,KILL,25)", arg);
+	return rc;
+}
+
+void optval_termseq(struct termseq *t, const char *arg)
+{
+	int rc = optval_parse_termseq(t, arg);
+
+	if (rc == -ENOMEM)
+		die("out of memory");
+	if (rc)
+		die_usage("invalid --termseq '%s' (want e.g. "
+			  "TERM,200,KILL,25)", arg);
 }
 
 /* --halt: never | 0 | 1 | 2 | WHEN,WHAT=N | WHEN,WHAT=N% */
-void optval_halt(struct halt *h, const char *s)
+int optval_parse_halt(struct halt *h, const char *s)
 {
+	struct halt hv = { .count = 1 };
 	const char *what;
 	char num[32];
 	size_t n;
 	long long v;
 
-	memset(h, 0, sizeof(*h));
-	h->count = 1;
 	if (!strcmp(s, "never") || !strcmp(s, "0"))
-		return;
+		goto ok;
 	if (!strcmp(s, "1") || !strcmp(s, "2")) {
-		h->when = s[0] == '1' ? HALT_SOON : HALT_NOW;
-		return;
+		hv.when = s[0] == '1' ? HALT_SOON : HALT_NOW;
+		goto ok;
 	}
 	/* GNU parallel's older forms: -1 and -2 stop on the first success,
 	 * soon and now; N% is soon,fail=N%. */
 	if (!strcmp(s, "-1") || !strcmp(s, "-2")) {
-		h->when = s[1] == '1' ? HALT_SOON : HALT_NOW;
-		h->what = HALT_SUCCESS;
-		return;
+		hv.when = s[1] == '1' ? HALT_SOON : HALT_NOW;
+		hv.what = HALT_SUCCESS;
+		goto ok;
 	}
 	n = strlen(s);
 	if (n > 1 && n < sizeof(num) && s[n - 1] == '%' &&
 	    strspn(s, "0123456789.") == n - 1) {
-		h->when = HALT_SOON;
+		hv.when = HALT_SOON;
 		what = s;
 		goto percent;
 	}
 	if (!strncmp(s, "now,", 4))
-		h->when = HALT_NOW;
+		hv.when = HALT_NOW;
 	else if (!strncmp(s, "soon,", 5))
-		h->when = HALT_SOON;
+		hv.when = HALT_SOON;
 	else
-		goto bad;
+		return -EINVAL;
 	what = strchr(s, ',') + 1;
 	if (!strncmp(what, "fail=", 5))
-		h->what = HALT_FAIL;
+		hv.what = HALT_FAIL;
 	else if (!strncmp(what, "success=", 8))
-		h->what = HALT_SUCCESS;
+		hv.what = HALT_SUCCESS;
 	else if (!strncmp(what, "done=", 5))
-		h->what = HALT_DONE;
+		hv.what = HALT_DONE;
 	else
-		goto bad;
+		return -EINVAL;
 	what = strchr(what, '=') + 1;
 percent:
 	n = strlen(what);
@@ -203,20 +223,30 @@ percent:
 
 		memcpy(num, what, n - 1);
 		num[n - 1] = '\0';
+		/* Digits and a point only: strtod() would also take a
+		 * sign, blanks, an exponent, hex and "inf". */
+		if (strspn(num, "0123456789.") != n - 1)
+			return -EINVAL;
 		pct = strtod(num, &end);
 		if (!*num || *end || !(pct > 0 && pct <= 100))
-			goto bad;
-		h->is_percent = 1;
-		h->percent = pct;
-		return;
+			return -EINVAL;
+		hv.is_percent = 1;
+		hv.percent = pct;
+		goto ok;
 	}
 	if (num_parse(what, 1, LLONG_MAX, &v))
-		goto bad;
-	h->count = v;
-	return;
-bad:
-	die_usage("invalid --halt '%s' (want e.g. now,fail=1, soon,fail=10%%, "
-		  "now,success=1, now,done=5)", s);
+		return -EINVAL;
+	hv.count = v;
+ok:
+	*h = hv;
+	return 0;
+}
+
+void optval_halt(struct halt *h, const char *s)
+{
+	if (optval_parse_halt(h, s))
+		die_usage("invalid --halt '%s' (want e.g. now,fail=1, "
+			  "soon,fail=10%%, now,success=1, now,done=5)", s);
 }
 
 /* --trim: n, l, r, lr or rl, as GNU parallel spells them. */

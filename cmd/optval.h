@@ -26,4 +26,14 @@ enum trim optval_trim(const char *s);
 /* --tagstring: a copy of s with each \t made a tab (free it). */
 char *optval_tabs(const char *s);
 
+/*
+ * The checks behind optval_jobs() (for a machine with cores >= 1 CPUs),
+ * optval_termseq() and optval_halt(), for callers that must not exit
+ * (tests): they print nothing and return 0 with the result set, or
+ * -EINVAL (-ENOMEM) and leave the result as it was.
+ */
+int optval_parse_jobs(const char *s, long cores, unsigned *jobs);
+int optval_parse_termseq(struct termseq *t, const char *arg);
+int optval_parse_halt(struct halt *h, const char *s);
+
 #endif

@@ -419,6 +419,10 @@ int dlparse_content_range(const char *value, long long *start,
 	}
 	if (*p++ != '/' || cr_num(&p, total))
 		return -EINVAL;
+	/* RFC 9110 14.4: a range ends before the total ("0-499/1" is no
+	 * part of any file), and "*" for the range needs a total. */
+	if (*total >= 0 ? *end >= *total : *start < 0)
+		return -EINVAL;
 	p += strspn(p, " \t\r\n");
 	return *p ? -EINVAL : 0;
 }

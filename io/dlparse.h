@@ -92,8 +92,8 @@ int dlparse_url_is_http(const char *url);
 int dlparse_retry_after(const char *value, time_t now, double *secs);
 
 /*
- * Content-Range: "bytes A-B/T", or with "*" for the range or for T;
- * what is unknown is -1.
+ * Content-Range: "bytes A-B/T", or with "*" for the range or for T (not
+ * both); what is unknown is -1. A <= B < T, as RFC 9110 wants.
  */
 int dlparse_content_range(const char *value, long long *start,
 			  long long *end, long long *total);

@@ -278,6 +278,14 @@ static void test_headers(void)
 		  "content-range backwards");
 	CHECK_INT(dlparse_content_range("items 1-2/3", &a, &b, &t), -EINVAL,
 		  "content-range unit");
+	CHECK_INT(dlparse_content_range("bytes 0-499/1", &a, &b, &t), -EINVAL,
+		  "content-range ending past the total");
+	CHECK_INT(dlparse_content_range("bytes 0-1/1", &a, &b, &t), -EINVAL,
+		  "content-range ending at the total");
+	CHECK_INT(dlparse_content_range("bytes 0-0/1", &a, &b, &t), 0,
+		  "content-range of a one-byte file");
+	CHECK_INT(dlparse_content_range("bytes */*", &a, &b, &t), -EINVAL,
+		  "content-range with neither range nor total");
 
 	CHECK_STR(dlparse_http_reason(404), "Not Found", "reason 404");
 	CHECK_STR(dlparse_http_reason(503), "Service Unavailable",
