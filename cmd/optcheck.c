@@ -50,6 +50,9 @@ static void pipe_validate(struct opts *o)
 	}
 	if (o->pipe_part && !o->pipe_file)
 		die_usage("--pipe-part needs -a FILE");
+	if (o->pipe_part && (o->pipe_nrec || o->max_lines))
+		die_usage("--pipe-part cuts the file by size: -N, -n and -L "
+			  "do not apply (use --pipe < FILE)");
 	if (o->round_robin && (o->resume || o->resume_failed))
 		die_usage("--round-robin jobs take blocks as they come, so "
 			  "--resume cannot tell which blocks were done");

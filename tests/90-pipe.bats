@@ -184,6 +184,11 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 	run --separate-stderr "$LANES" --pipe-part cat <in.txt
 	assert_failure 255
 	assert_stderr --partial "--pipe-part needs -a FILE"
+	for o in -N2 -n2 -L2; do
+		run --separate-stderr "$LANES" --pipe-part -a in.txt $o cat
+		assert_failure 255
+		assert_stderr --partial "--pipe-part cuts the file by size"
+	done
 }
 
 @test "a job that reads one line (head -n1) succeeds; the rest go on" {
