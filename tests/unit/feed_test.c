@@ -165,16 +165,25 @@ static void test_round_robin(void)
 		}
 		memset(seen, 0, sizeof(seen));
 		if (!stop) {
+			/* Not "both jobs got blocks": a feeder takes the
+			 * next block when its pipe took the last, so on a
+			 * busy machine one job may get them all, by
+			 * design (a slow job does not hold the others). */
 			ok = rc[0] == 0 && rc[1] == 0 &&
 			     whole_blocks(d[0].buf, d[0].len, seen) &&
-			     whole_blocks(d[1].buf, d[1].len, seen) &&
-			     d[0].len && d[1].len;
+			     whole_blocks(d[1].buf, d[1].len, seen);
 			for (i = 0; i < NB; i++)
 				ok &= seen[i];
 			CHECK(ok && nput == NB, "round robin: every block to "
-			      "one of two jobs, whole, in order, both busy");
+			      "one of two jobs, whole, in order");
 		} else {
-			ok = rc[0] == -EPIPE && rc[1] == 0 &&
+			/* Job 0's feeder ends with -EPIPE if it held a
+			 * block when its job quit, and with 0 if job 1's
+			 * feeder took every block left before it came
+			 * back (a busy machine): both are right. What
+			 * must hold is that no push waits for the job
+			 * that quit and that every block comes back. */
+			ok = (rc[0] == -EPIPE || rc[0] == 0) && rc[1] == 0 &&
 			     whole_blocks(d[1].buf, d[1].len, seen);
 			CHECK(ok && pushed == NB && nput == NB,
 			      "round robin: a job that quits leaves the "
