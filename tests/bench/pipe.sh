@@ -14,6 +14,11 @@
 # with wc -c in place of the final cat). Peak RSS is GNU time's %M: the
 # largest process of the run (lanes, perl, split, cat or wc).
 #
+# The --pipe-part table has one more row: tests/bench/halfpipe.c, built
+# here, does that row's work as a bare program (one half spliced into a
+# pipe, the other read from the file), to show what a pipe costs apart
+# from what lanes costs.
+#
 # A row needs what it runs: a lanes without --pipe or --pipe-part, or a
 # machine without GNU parallel, has the row marked and left out of the
 # ratios.
@@ -107,6 +112,14 @@ probe --pipe-part $'a\nb\nc' "$LANES" --pipe-part -a "$dir/small" -k \
 probe -k $'x\ny' "$LANES" -k echo ::: x y
 probe -u x "$LANES" -u echo ::: x
 has[none]=1
+# halfpipe.c: the --pipe-part row's work done by a bare program.
+if cc -std=c11 -O2 -o "$dir/halfpipe" tests/bench/halfpipe.c 2>/dev/null
+then
+	has[halfpipe]=1
+else
+	has[halfpipe]=
+	note "no C compiler for tests/bench/halfpipe.c; its row is marked"
+fi
 
 # The rows: id, the feature of lanes it needs (or gnu, or none), how its
 # output is checked (lines: the numbers add up to the file's lines;
@@ -138,6 +151,9 @@ row gnu_part gnu lines \
 	"\"$gnu\" --will-cite --pipe-part -a \"$F\" -j2 --block -1 wc -l"
 row halves none lines "wc -l < HALF1 & wc -l < HALF2" \
 	"wc -l < \"$dir/half.aa\" & wc -l < \"$dir/half.ab\"; wait"
+row halfpipe halfpipe lines \
+	"halfpipe FILE CUT (HALF1 spliced into a pipe, HALF2 read directly)" \
+	"\"$dir/halfpipe\" \"$F\" $(stat -c %s "$dir/half.aa")"
 row grouped none bytes "lanes -j2 cat ::: A B | cat >/dev/null" \
 	"\"$L\" -j2 cat ::: \"$F\" \"$F\" | @SINK@"
 row keep -k bytes "lanes -j2 -k cat ::: A B | cat >/dev/null" \
@@ -249,6 +265,8 @@ table() {
 		if ! usable "$id"; then
 			if [ "${need[$id]}" = gnu ]; then
 				cells="GNU parallel not installed"
+			elif [ "${need[$id]}" = halfpipe ]; then
+				cells="no C compiler to build it"
 			else
 				cells="this lanes has no ${need[$id]}"
 			fi
@@ -297,7 +315,7 @@ echo "divided by the first row's."
 table "--pipe: one stream, two wc -l" "$bytes" pipe_file \
 	pipe_file pipe_pipe gnu_pipe split cat_wc
 table "--pipe-part: a seekable file, two wc -l" "$bytes" part \
-	part gnu_part halves
+	part gnu_part halves halfpipe
 table "Two jobs' output (2 x $SIZE MiB) into a pipe" "$((2 * bytes))" \
 	cat_cat cat_cat grouped keep ungroup
 echo
@@ -311,7 +329,8 @@ echo "- \`cat FILE | lanes --pipe\` vs GNU parallel --pipe:" \
 	"$(ratio pipe_pipe cat_wc)"
 echo "- \`--pipe-part\` vs GNU parallel --pipe-part:" \
 	"$(ratio part gnu_part) (target 3x); vs two \`wc -l\` on halves:" \
-	"$(ratio part halves) (target 0.8x)"
+	"$(ratio part halves) (target 0.8x); vs the same work as a bare" \
+	"program (\`halfpipe\`, one half through a pipe): $(ratio part halfpipe)"
 echo "- grouped vs \`cat A B | cat\`: $(ratio grouped cat_cat)" \
 	"(target 0.7x); -k: $(ratio keep cat_cat) (target 0.7x);" \
 	"-u: $(ratio ungroup cat_cat) (target 0.9x)"
