@@ -34,26 +34,16 @@
 
 #include "dlparse.h"
 #include "fuzz.h"
+#include "hex.h"
 #include "dl.h"
 
 #define NAME_SZ (DLPARSE_NAME_MAX + 1)
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* n bytes of hex digits at s, all of them. */
 static int all_hex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (hexval((unsigned char)s[i]) < 0)
+		if (hex_val((unsigned char)s[i]) < 0)
 			return 0;
 	return 1;
 }
@@ -61,8 +51,8 @@ static int all_hex(const char *s, size_t n)
 static void check_sum(const unsigned char *sum, const char *hex)
 {
 	for (size_t i = 0; i < DLPARSE_SHA256_LEN; i++)
-		FUZZ_CHECK(sum[i] == (hexval((unsigned char)hex[2 * i]) << 4 |
-				      hexval((unsigned char)hex[2 * i + 1])),
+		FUZZ_CHECK(sum[i] == (hex_val((unsigned char)hex[2 * i]) << 4 |
+				      hex_val((unsigned char)hex[2 * i + 1])),
 			   "the digest is the hex digits");
 }
 
