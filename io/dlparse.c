@@ -278,7 +278,9 @@ static size_t ext_value(const char *v, char *out, size_t outsz)
 			out[len++] = (char)(0xc0 | c >> 6);
 			out[len++] = (char)(0x80 | (c & 0x3f));
 		} else {
-			out[len++] = (char)c;
+			/* A decoded NUL would end the name here: it becomes
+			 * '_', as cleaning makes every NUL. */
+			out[len++] = c ? (char)c : '_';
 		}
 	}
 	free(raw);

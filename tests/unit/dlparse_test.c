@@ -121,6 +121,8 @@ static void test_names(void)
 		  "caf\xc3\xa9", "cd latin-1 to UTF-8");
 	CHECK_STR(from_cd("attachment; filename*=UTF-8''..%2F..%2Fx"), "x",
 		  "cd encoded ../ stripped");
+	CHECK_STR(from_cd("attachment; filename*=UTF-8''a%00b.txt"),
+		  "a_b.txt", "cd filename*: a decoded NUL becomes _");
 	CHECK_STR(from_cd("attachment"), "(none)", "cd without filename");
 	CHECK_STR(from_cd("attachment; FileName=\"q\\\"t\""), "q\"t",
 		  "cd escapes and case");
