@@ -17,7 +17,6 @@
 #include "sshrun.h"
 
 #include "clock.h"
-#include "quote.h"
 #include "sshx.h"
 
 #include <errno.h>
@@ -454,17 +453,8 @@ static int job_cmd(struct buf *b, const struct launch_job *j, const char *wd,
 		 "PARALLEL_PID; ", j->seq, j->slot, j->seq, j->slot,
 		 (long)getpid());
 	rc = buf_addstr(b, env);
-	if (!rc && wd && *wd) {
-		rc = buf_addstr(b, "mkdir -p -- ");
-		if (!rc)
-			rc = quote_shell(b, wd, strlen(wd));
-		if (!rc)
-			rc = buf_addstr(b, " && cd -- ");
-		if (!rc)
-			rc = quote_shell(b, wd, strlen(wd));
-		if (!rc)
-			rc = buf_addstr(b, " || exit 255; ");
-	}
+	if (!rc)
+		rc = sshx_cd(b, wd, " || exit 255; ");
 	if (!rc)
 		rc = buf_addstr(b, cmdline);
 	return rc;

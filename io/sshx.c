@@ -62,7 +62,7 @@ int sshx_dot_workdir(struct buf *out)
 	return rc;
 }
 
-int sshx_cd(struct buf *b, const char *wd)
+int sshx_cd(struct buf *b, const char *wd, const char *then)
 {
 	int rc = 0;
 
@@ -76,7 +76,7 @@ int sshx_cd(struct buf *b, const char *wd)
 	if (!rc)
 		rc = quote_shell(b, wd, strlen(wd));
 	if (!rc)
-		rc = buf_addstr(b, " && ");
+		rc = buf_addstr(b, then);
 	return rc;
 }
 
@@ -181,7 +181,7 @@ int sshx_send(struct ssh_host *h, size_t mi, const char *wd,
 		return rc;
 	}
 	split_name(name, &dl);
-	rc = sshx_cd(&s, wd);
+	rc = sshx_cd(&s, wd, " && ");
 	if (!rc && dl) {
 		rc = buf_addstr(&s, "mkdir -p -- ");
 		if (!rc)
@@ -281,7 +281,7 @@ int sshx_fetch(struct ssh_host *h, size_t mi, const char *wd,
 			 strerror(errno));
 		goto out;
 	}
-	rc = sshx_cd(&s, wd);
+	rc = sshx_cd(&s, wd, " && ");
 	if (!rc)
 		rc = buf_addstr(&s, "exec cat -- ");
 	if (!rc)

@@ -44,9 +44,10 @@ int sshx_check_return(const char *rel);
  */
 int sshx_dot_workdir(struct buf *out);
 
-/* Append "mkdir -p -- WD && cd -- WD && " for the remote shell, or
- * nothing when wd is NULL or "". */
-int sshx_cd(struct buf *b, const char *wd);
+/* Append "mkdir -p -- WD && cd -- WD" and then for the remote shell
+ * (then is " && " to go on, or " || exit 255; " to end the session with
+ * ssh's own failure status), or nothing when wd is NULL or "". */
+int sshx_cd(struct buf *b, const char *wd, const char *then);
 
 int sshx_send(struct ssh_host *h, size_t mi, const char *wd,
 	      const char *local, char *err, size_t errlen);
