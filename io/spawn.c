@@ -115,14 +115,8 @@ int spawn_start(struct proc *pr, char *const argv[], char *const envp[],
 	outp[0] = errp[0] = -1;
 out:
 	posix_spawn_file_actions_destroy(&fa);
-	if (outp[0] >= 0)
-		close(outp[0]);
-	if (outp[1] >= 0)
-		close(outp[1]);
-	if (errp[0] >= 0)
-		close(errp[0]);
-	if (errp[1] >= 0)
-		close(errp[1]);
+	spawn_pipe_close(outp);
+	spawn_pipe_close(errp);
 	return -rc;
 }
 
@@ -252,6 +246,15 @@ int spawn_pump(struct proc *pr, spawn_sink *sink, void *ctx,
 		}
 	}
 	return 0;
+}
+
+void spawn_pipe_close(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		p[i] = -1;
+	}
 }
 
 void spawn_close(struct proc *pr)

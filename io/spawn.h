@@ -88,6 +88,9 @@ int spawn_wait_exit(struct proc *pr, double deadline);
 
 /* Close any pipe still open (after a failed pump). */
 void spawn_close(struct proc *pr);
+/* Close both ends of a pipe(2) pair that are still open (>= 0), and
+ * mark them closed (-1): the cleanup path of whoever made the pair. */
+void spawn_pipe_close(int p[2]);
 /* Reap the child (and close its pidfd); *status as from waitpid(). */
 int spawn_wait(struct proc *pr, int *status);
 

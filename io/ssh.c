@@ -510,14 +510,8 @@ static int master_start(struct ssh_host *h, struct ssh_master *m,
 out:
 	if (rc && rc != -EHOSTDOWN)
 		rc = -EHOSTDOWN;
-	if (in[0] >= 0)
-		close(in[0]);
-	if (in[1] >= 0)
-		close(in[1]);
-	if (out[0] >= 0)
-		close(out[0]);
-	if (out[1] >= 0)
-		close(out[1]);
+	spawn_pipe_close(in);
+	spawn_pipe_close(out);
 	if (errfd >= 0)
 		close(errfd);
 	ssh_argv_free(argv);

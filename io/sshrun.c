@@ -393,18 +393,9 @@ static int session(struct sshrun *L, struct rhost *rh, size_t mi,
 	else
 		res->status = st;
 out:
-	if (in[0] >= 0)
-		close(in[0]);
-	if (in[1] >= 0)
-		close(in[1]);
-	if (out[0] >= 0)
-		close(out[0]);
-	if (out[1] >= 0)
-		close(out[1]);
-	if (err[0] >= 0)
-		close(err[0]);
-	if (err[1] >= 0)
-		close(err[1]);
+	spawn_pipe_close(in);
+	spawn_pipe_close(out);
+	spawn_pipe_close(err);
 	ssh_argv_free(argv);
 	buf_release(&remote);
 	return rc ? rc : lost;

@@ -137,10 +137,7 @@ int sshx_exec(struct ssh_host *h, size_t mi, const char *cmd, int fd0,
 		}
 	}
 out:
-	if (ep[0] >= 0)
-		close(ep[0]);
-	if (ep[1] >= 0)
-		close(ep[1]);
+	spawn_pipe_close(ep);
 	ssh_argv_free(argv);
 	buf_release(&e);
 	return rc;
