@@ -204,7 +204,7 @@ static int claim_stdout(struct emitter *e, struct job *j)
 	j->out_done = 1;
 	/* The worker is the capture's only reader from here on. */
 	cap_discard(&j->out, len, 1);
-	cap_hand_over(&j->out, s->tagger[0].midline);
+	cap_hand_over(&j->out);
 	return 1;
 }
 
@@ -369,9 +369,6 @@ static int emit_capture(struct emitter *e, struct job *j,
 				break;
 			}
 			off += (unsigned long long)n;
-			/* --results reads the whole capture at the end. */
-			if (live)
-				cap_discard(c, off, e->results_fd < 0);
 			if (!e->broken_pipe || fd != STDOUT_FILENO) {
 				int w = out_write_tagged(fd, &tg, buf,
 							 (size_t)n);
@@ -379,6 +376,11 @@ static int emit_capture(struct emitter *e, struct job *j,
 				if (w && fd == STDOUT_FILENO)
 					stdout_gone(e, w);
 			}
+			/* Only now: once handed over, the writer takes
+			 * stdout as soon as this says all is consumed.
+			 * --results reads the whole capture at the end. */
+			if (live)
+				cap_discard(c, off, e->results_fd < 0);
 		}
 		if (done || rc)
 			break;
@@ -386,7 +388,7 @@ static int emit_capture(struct emitter *e, struct job *j,
 		 * itself. --results needs the whole capture at the end. */
 		if (live && !offered && e->results_fd < 0 && !e->broken_pipe &&
 		    fd == STDOUT_FILENO) {
-			cap_hand_over(c, tg.midline);
+			cap_hand_over(c);
 			offered = 1;
 		}
 	}

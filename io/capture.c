@@ -152,6 +152,8 @@ int cap_write(struct capture *c, const void *p, size_t n)
 		rc = out_write(c->fd, s + inmem, n - inmem);
 	}
 out:
+	if (!rc && n)
+		c->midline = s[n - 1] != '\n';
 	pthread_mutex_lock(&c->mu);
 	if (rc)
 		c->err = rc;
@@ -301,22 +303,16 @@ int cap_each(const struct capture *c,
 	return rc;
 }
 
-void cap_hand_over(struct capture *c, int midline)
+void cap_hand_over(struct capture *c)
 {
 	pthread_mutex_lock(&c->mu);
 	c->handover = 1;
-	c->midline = midline;
 	pthread_mutex_unlock(&c->mu);
 }
 
 int cap_direct_midline(const struct capture *c)
 {
-	int m;
-
-	pthread_mutex_lock(lock_of(c));
-	m = c->midline;
-	pthread_mutex_unlock(lock_of(c));
-	return m;
+	return c->midline;
 }
 
 unsigned long long cap_total(const struct capture *c)

@@ -49,8 +49,9 @@ struct capture {
 	int handover;		/* under mu: the reader offers the writer
 				 * to write on by itself (cap_hand_over) */
 	int direct;		/* under mu: the writer writes by itself */
-	int midline;		/* under mu: where the reader left the line,
-				 * for the writer's tagger */
+	int midline;		/* writer only: the last byte kept was not
+				 * '\n' (where a reader that printed it all
+				 * left the line, for the writer's tagger) */
 	unsigned long long direct_len;	/* writer only: bytes written so */
 };
 
@@ -115,13 +116,15 @@ int cap_each(const struct capture *c,
  * The live reader is the writer's only audience (it prints what it reads
  * to stdout as it comes): offer the writer to write there itself from
  * the moment the reader has consumed everything, which saves the copy
- * through the capture and the reader thread. midline tells the writer
- * whether the reader stopped inside a line (for its tagger). The reader
- * goes on with cap_wait() until done; no byte comes after the hand-over.
- * Reader only, after cap_wait().
+ * through the capture and the reader thread. "Consumed" is what the
+ * reader passed to cap_discard(), so it must call that only once those
+ * bytes are written out: the writer may start writing right after. The
+ * reader goes on with cap_wait() until done; no byte comes after the
+ * hand-over. Reader only, after cap_wait().
  */
-void cap_hand_over(struct capture *c, int midline);
-/* After CAP_DIRECT: the reader's midline at the hand-over. Writer only. */
+void cap_hand_over(struct capture *c);
+/* After CAP_DIRECT: whether the bytes the reader printed ended inside a
+ * line, for the writer's tagger. Writer only. */
 int cap_direct_midline(const struct capture *c);
 /* Every byte written: kept, and written by the caller after a hand-over
  * (the job log's Receive column). Any thread once the writer is done. */

@@ -1,6 +1,7 @@
 /*
  * capture: memory then spill file, live reading while written, the
- * writer held back by a live reader, reset, and a spill that fails.
+ * writer held back by a live reader, the hand-over to the writer, reset,
+ * and a spill that fails.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -147,10 +148,58 @@ static void test_live(void)
 	free(got);
 }
 
+/*
+ * After the reader offers its place, the writer keeps appending until the
+ * reader has consumed everything, and only then writes by itself. The
+ * line it then continues is the one the reader's last bytes left open,
+ * not the one open when the offer was made.
+ */
+static void test_hand_over(void)
+{
+	struct capture c;
+	char buf[64];
+	unsigned long long len;
+	int done;
+
+	cap_init(&c, "/tmp");
+	CHECK(cap_write(&c, "ab\ncd", 5) == 0, "hand-over: first bytes kept");
+	len = cap_wait(&c, 0, &done);
+	CHECK(len == 5 && cap_read(&c, 0, buf, sizeof(buf)) == 5,
+	      "hand-over: the reader reads them");
+	cap_hand_over(&c);
+	CHECK(cap_write(&c, "ef\n", 3) == 0,
+	      "hand-over: kept while the reader has not consumed all");
+	cap_discard(&c, 5, 0);
+	CHECK(cap_write(&c, "gh\n", 3) == 0,
+	      "hand-over: kept while bytes are still unread");
+	len = cap_wait(&c, 5, &done);
+	CHECK(len == 11 && cap_read(&c, 5, buf, sizeof(buf)) == 6 &&
+	      !memcmp(buf, "ef\ngh\n", 6), "hand-over: the reader reads them");
+	cap_discard(&c, 11, 0);
+	CHECK(cap_write(&c, "ij", 2) == CAP_DIRECT,
+	      "hand-over: the writer writes once all is consumed");
+	CHECK(!cap_direct_midline(&c),
+	      "hand-over: the reader's last byte ended a line");
+	CHECK(cap_len(&c) == 11 && cap_total(&c) == 13,
+	      "hand-over: direct bytes are counted, not kept");
+	cap_release(&c);
+
+	cap_init(&c, "/tmp");
+	cap_write(&c, "a\n", 2);
+	len = cap_wait(&c, 0, &done);
+	cap_hand_over(&c);
+	cap_write(&c, "b", 1);
+	cap_discard(&c, 3, 0);
+	CHECK(cap_write(&c, "c\n", 2) == CAP_DIRECT && cap_direct_midline(&c),
+	      "hand-over: the writer continues a line the reader left open");
+	cap_release(&c);
+}
+
 int main(void)
 {
 	test_memory_and_spill();
 	test_bad_tmpdir();
 	test_live();
+	test_hand_over();
 	return tap_done();
 }
