@@ -30,12 +30,16 @@ int optval_parse_jobs(const char *s, long cores, unsigned *jobs)
 {
 	size_t n = strlen(s);
 	long long v, j;
-	char num[32];
 
-	if (n && n < sizeof(num) && s[n - 1] == '%') {
-		memcpy(num, s, n - 1);
-		num[n - 1] = '\0';
-		if (num_parse(num, 1, 100000, &v))
+	if (n && s[n - 1] == '%') {
+		char *num = strndup(s, n - 1);
+		int bad;
+
+		if (!num)
+			return -ENOMEM;
+		bad = num_parse(num, 1, 100000, &v);
+		free(num);
+		if (bad)
 			return -EINVAL;
 		j = cores * v / 100;
 	} else if (s[0] == '+' || s[0] == '-') {
@@ -175,7 +179,6 @@ int optval_parse_halt(struct halt *h, const char *s)
 {
 	struct halt hv = { .count = 1 };
 	const char *what;
-	char num[32];
 	size_t n;
 	long long v;
 
@@ -193,7 +196,7 @@ int optval_parse_halt(struct halt *h, const char *s)
 		goto ok;
 	}
 	n = strlen(s);
-	if (n > 1 && n < sizeof(num) && s[n - 1] == '%' &&
+	if (n > 1 && s[n - 1] == '%' &&
 	    strspn(s, "0123456789.") == n - 1) {
 		hv.when = HALT_SOON;
 		what = s;
@@ -217,18 +220,16 @@ int optval_parse_halt(struct halt *h, const char *s)
 	what = strchr(what, '=') + 1;
 percent:
 	n = strlen(what);
-	if (n && n < sizeof(num) && what[n - 1] == '%') {
+	if (n && what[n - 1] == '%') {
 		double pct;
 		char *end;
 
-		memcpy(num, what, n - 1);
-		num[n - 1] = '\0';
 		/* Digits and a point only: strtod() would also take a
 		 * sign, blanks, an exponent, hex and "inf". */
-		if (strspn(num, "0123456789.") != n - 1)
+		if (n == 1 || strspn(what, "0123456789.") != n - 1)
 			return -EINVAL;
-		pct = strtod(num, &end);
-		if (!*num || *end || !(pct > 0 && pct <= 100))
+		pct = strtod(what, &end);
+		if (end != what + n - 1 || !(pct > 0 && pct <= 100))
 			return -EINVAL;
 		hv.is_percent = 1;
 		hv.percent = pct;

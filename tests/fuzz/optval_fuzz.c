@@ -13,8 +13,7 @@
  *     left out); what is accepted prints and reads back;
  *   - a rejected value leaves the result as it was;
  *   - optval_tabs() turns each \t into a tab and nothing else.
- * Numbers may carry a sign, as cmd/num reads them; a value with a
- * percentage is at most 31 bytes, as optval.c reads it.
+ * Numbers may carry a sign, as cmd/num reads them.
  * Input: byte 0, as '0' to '3', picks the parser; for -j, byte 1 gives
  * the CPU count (1 to 64); the rest, to its first NUL, is the value.
  */
@@ -55,7 +54,7 @@ static int ref_pct(const char *s, double *pct)
 {
 	size_t n = strlen(s), digits = strspn(s, "0123456789"), frac = 0;
 
-	if (n < 2 || n > 31 || s[n - 1] != '%')
+	if (n < 2 || s[n - 1] != '%')
 		return 0;
 	if (s[digits] == '.')
 		frac = 1 + strspn(s + digits + 1, "0123456789");
@@ -73,7 +72,7 @@ static void fuzz_jobs(long cores, const char *s)
 	char back[32];
 	int rc;
 
-	if (n && n <= 31 && s[n - 1] == '%') {
+	if (n && s[n - 1] == '%') {
 		if (ref_int(s, n - 1, &v) && v >= 1 && v <= 100000)
 			want = cores * v / 100 < 1 ? 1 : cores * v / 100;
 	} else if (s[0] == '+' || s[0] == '-') {

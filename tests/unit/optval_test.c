@@ -28,6 +28,8 @@ static void test_jobs(void)
 	CHECK(optval_parse_jobs("+-1", 8, &j) == -EINVAL && j == 77,
 	      "-j +-1 rejected, result kept");
 	CHECK_INT(optval_parse_jobs("0%", 8, &j), -EINVAL, "-j 0%");
+	CHECK(optval_parse_jobs("000000000000000000000000000000000050%", 8,
+				&j) == 0 && j == 4, "-j with a long N%");
 	CHECK_INT(optval_parse_jobs("4x", 8, &j), -EINVAL, "-j 4x");
 	CHECK_INT(optval_parse_jobs("", 8, &j), -EINVAL, "-j ''");
 }
@@ -64,6 +66,15 @@ static void test_halt(void)
 		  "--halt with an exponent");
 	CHECK_INT(optval_parse_halt(&h, "now,fail=0x10%"), -EINVAL,
 		  "--halt with a hex percentage");
+	CHECK_INT(optval_parse_halt(&h, "now,fail=.%"), -EINVAL,
+		  "--halt with a point for a percentage");
+	CHECK_INT(optval_parse_halt(&h, "now,fail=1.2.3%"), -EINVAL,
+		  "--halt with two points");
+	CHECK(optval_parse_halt(&h, "now,fail=00000000000000000000000000000"
+				"0000000012.50%") == 0 && h.percent == 12.5,
+	      "--halt with a long percentage");
+	CHECK(optval_parse_halt(&h, "5.%") == 0 && h.percent == 5,
+	      "--halt 5.%");
 }
 
 static void test_termseq(void)
