@@ -211,9 +211,10 @@ download_options() {
 	run --separate-stderr "$LANES" -u --group --json -q echo ::: a
 	assert_success
 	assert_output --partial '"stdout":"a\n"'
-	run --separate-stderr "$LANES" -u --lb --files -q echo ::: a
+	run --separate-stderr "$LANES" -u --lb --files --tmpdir "$T" -q echo \
+	    ::: a
 	assert_success
-	assert_output --regexp '^/'
+	assert_output --regexp "^$T/"
 }
 
 @test "--download and --slurm do not go with -S or --sshloginfile" {

@@ -80,7 +80,8 @@ refute_hang() {
 	local mode
 	for mode in --group -k --lb --json --files --dry-run; do
 		run --separate-stderr bash -c \
-		    '"$LANES" "$1" echo ::: a b >/dev/full' _ "$mode"
+		    '"$LANES" "$1" --tmpdir "$2" echo ::: a b >/dev/full' \
+		    _ "$mode" "$T"
 		assert_failure 255
 		assert_stderr "lanes: cannot write to standard output: No space left on device"
 	done
