@@ -27,6 +27,7 @@ void outpol_decide(struct outpol *p, const struct opts *o)
 	int ordered = o->keep_order || o->dry_run;
 	int sink = o->output == OUT_LINE ? SINK_LINES :
 		   o->output == OUT_UNGROUP ? SINK_DIRECT : SINK_CAPTURE;
+	int redo = o->retries > 1 || o->nsshlogins || o->nslfs;
 
 	memset(p, 0, sizeof(*p));
 	/* --json and --files need each job's output whole; in input order
@@ -43,10 +44,11 @@ void outpol_decide(struct outpol *p, const struct opts *o)
 	p->show = sink != SINK_CAPTURE ? SHOW_NOTHING :
 		  o->json ? SHOW_JSON : o->files ? SHOW_FILES :
 		  o->results ? SHOW_NOTHING : SHOW_OUTPUT;
-	/* A retried job's output may be thrown away, so it cannot stream. */
-	p->live = ordered && p->show == SHOW_OUTPUT && o->retries <= 1;
-	p->claim = !ordered && p->show == SHOW_OUTPUT && o->retries <= 1 &&
-		   !o->results;
+	/* A retried job's output may be thrown away, so it cannot stream;
+	 * nor can a remote job's, which runs again on another host when
+	 * its own fails under it. */
+	p->live = ordered && p->show == SHOW_OUTPUT && !redo;
+	p->claim = !ordered && p->show == SHOW_OUTPUT && !redo && !o->results;
 	p->tagged = o->tag || o->tagstring;
 }
 
