@@ -177,17 +177,32 @@ void optcheck_opts(struct opts *o, const unsigned char *seen)
 	if (o->onall && !o->nsshlogins && !o->nslfs)
 		die_usage("--%s needs hosts (-S or --slf)",
 			  o->nonall ? "nonall" : "onall");
-	/* A remote job's standard input is its wrapper's control channel
-	 * (io/sshwrap), and the Slurm agents' wire carries no input: a
-	 * block would be lost. */
-	if (o->pipe && (o->nsshlogins || o->nslfs || o->slurm))
-		die_usage("--pipe%s gives its blocks to jobs on this machine "
-			  "only: it does not go with %s", o->pipe_part ?
-			  "-part" : "", o->slurm ? "--slurm" :
-			  "-S/--sshlogin or --slf");
 	if (o->nonall && (o->nsrcs || o->pipe))
 		die_usage("--nonall runs the command without arguments: it "
 			  "takes no input");
+	/* The Slurm agents' wire carries no input: a block would be lost. */
+	if (o->pipe && o->slurm)
+		die_usage("--pipe%s and --slurm do not go together: the "
+			  "agents on the nodes take no input", o->pipe_part ?
+			  "-part" : "");
+	if (o->pipe && (o->nsshlogins || o->nslfs)) {
+		const char *s = o->nsshlogins ? "-S" : "--slf";
+
+		/* The file or FIFO is on this machine; a host that fails
+		 * under a --round-robin job has taken blocks that are not
+		 * kept to send again. */
+		if (o->pipe_cat || o->pipe_fifo)
+			die_usage("--%s and %s do not go together: the %s is "
+				  "made on this machine", o->pipe_cat ? "cat" :
+				  "fifo", s, o->pipe_cat ? "file" : "FIFO");
+		if (o->round_robin)
+			die_usage("--round-robin and %s do not go together: "
+				  "blocks a failed host took could not be "
+				  "sent again", s);
+		if (o->onall)
+			die_usage("--onall and --pipe do not go together: "
+				  "a block goes to one job");
+	}
 	if (o->nonall && !o->ncmd)
 		die_usage("--nonall needs a command");
 	if ((o->resume || o->resume_failed || o->retry_failed) &&

@@ -430,6 +430,7 @@ static int start_remote(struct run *r, char *err, size_t errlen)
 	ro.files.cleanup = o->cleanup;
 	ro.files.basefiles = (const char *const *)o->basefiles;
 	ro.files.nbasefiles = o->nbasefiles;
+	ro.files.input = o->pipe;
 	ro.warn = remote_warn;
 	rc = remote_names_parse(&r->tf,
 				(const char *const *)o->transferfiles,

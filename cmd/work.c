@@ -309,6 +309,24 @@ static void run_job(struct run *r, struct job *j, struct slot *s)
 			break;
 		emit_job_end(&r->emit, j);
 		job_reset(j);
+		if (began) {
+			/* The next host gets the whole block again. */
+			unsigned long long sent;
+
+			bulk_end(r->bulk, j->slot, &bt, &sent);
+			began = 0;
+			rc = bulk_begin(r->bulk, j->slot, j->block.seq ?
+					&j->block : NULL, &bt, &stdin_fd,
+					&name);
+			if (rc) {
+				job_fail(j, 126, "job %llu: cannot hand over "
+					 "its block: %s", j->seq,
+					 strerror(-rc));
+				goto out;
+			}
+			began = 1;
+			lj.stdin_fd = stdin_fd;
+		}
 	}
 	snprintf(j->host, sizeof(j->host), "%s", res.host ? res.host : "");
 	if (rc) {

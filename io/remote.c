@@ -272,7 +272,8 @@ static void reread(struct remote *r)
 			continue;	/* closed with the rest at the end */
 		}
 		n = host_slots(o, h);
-		if (ssh_host_grow(h, sshrun_masters((unsigned)n)))
+		if (ssh_host_grow(h, sshrun_masters((unsigned)n,
+						     o->files.input)))
 			continue;
 		pthread_mutex_lock(&r->mu);
 		if (!room(r) && !sshrun_add(r->l, h, (unsigned)n)) {
@@ -431,7 +432,7 @@ int remote_new(struct remote **out, const struct remote_opts *o, char *err,
 			nup++;
 		}
 		n = host_slots(o, h);
-		rc = ssh_host_grow(h, sshrun_masters(n));
+		rc = ssh_host_grow(h, sshrun_masters(n, o->files.input));
 		if (!rc)
 			rc = room(r);
 		if (rc)

@@ -13,6 +13,11 @@
  * The entry is cleared before that descriptor is closed, and the
  * descriptor is closed only after ssh exited, because its EOF is what
  * tells the remote wrapper to kill the job.
+ *
+ * A job with input (--pipe) has the job's stdin as its ssh's, so the
+ * signal lines take a second session on the same master, started once
+ * the wrapper made the FIFO they go to; the same pipe feeds it, and is
+ * closed the same way. A master then carries half as many jobs.
  */
 #include "sshrun.h"
 
@@ -63,9 +68,11 @@ struct sshrun {
 	struct sshrun_opts o;
 };
 
-size_t sshrun_masters(unsigned slots)
+size_t sshrun_masters(unsigned slots, int input)
 {
-	return slots ? (slots + SSH_MASTER_JOBS - 1) / SSH_MASTER_JOBS : 1;
+	unsigned per = input ? SSH_MASTER_JOBS / 2 : SSH_MASTER_JOBS;
+
+	return slots ? (slots + per - 1) / per : 1;
 }
 
 static int is_local(const struct rhost *rh)
@@ -269,17 +276,84 @@ static int fd_sink(void *ctx, int stream, const char *p, size_t n)
 struct sctx {
 	struct sshw_tail tail;
 	const struct launch_job *j;
+	/* A job with input: its control session (sshw_ctl()). */
+	struct ssh_host *h;
+	size_t mi;
+	int ctl_in;		/* the control's stdin until it starts */
+	struct proc ctl;	/* pid -1 until started */
 };
+
+/*
+ * The wrapper of a job with input made its FIFO: start the session that
+ * carries the signal lines to it. Lines written before now wait in the
+ * pipe. If it cannot start, signals do not reach the job (lanes' own
+ * stop still ends the job's ssh); the job's stderr says why, as it
+ * would show ssh's own complaint.
+ */
+static int start_control(struct sctx *c, spawn_sink *sink, void *ctx)
+{
+	struct buf remote = BUF_INIT;
+	char **argv = NULL;
+	int rc, null;
+
+	rc = sshw_ctl(&remote, c->h->conf->token, c->tail.pid);
+	if (!rc)
+		rc = ssh_host_argv(c->h, c->mi, buf_str(&remote), &argv);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (!rc && null < 0)
+		rc = -errno;
+	if (!rc)
+		rc = ssh_spawn(&c->ctl.pid, argv, c->h->conf->envp, c->ctl_in,
+			       null, -1);
+	if (null >= 0)
+		close(null);
+	close(c->ctl_in);
+	c->ctl_in = -1;
+	ssh_argv_free(argv);
+	buf_release(&remote);
+	if (rc) {
+		char msg[200];
+		int n = snprintf(msg, sizeof(msg), "lanes: cannot start the "
+				 "session for the job's signals on %.60s: %s\n",
+				 c->h->login.name, strerror(-rc));
+
+		c->ctl.pid = -1;
+		return sink(ctx, 2, msg, n < (int)sizeof(msg) ? (size_t)n :
+			    sizeof(msg) - 1);
+	}
+	return 0;
+}
+
+/* After the job's own session ended and the lines' pipe was closed: the
+ * control session ends by itself; one that hangs (a lost connection)
+ * loses its local ssh. */
+static void end_control(struct sctx *c)
+{
+	int st;
+
+	if (c->ctl_in >= 0)
+		close(c->ctl_in);
+	c->ctl_in = -1;
+	if (c->ctl.pid < 0)
+		return;
+	if (spawn_wait_exit(&c->ctl, clock_now() + 10))
+		kill(-c->ctl.pid, SIGKILL);
+	spawn_wait(&c->ctl, &st);
+}
 
 static int job_sink(void *ctx, int stream, const char *p, size_t n)
 {
 	struct sctx *c = ctx;
 	spawn_sink *inner = c->j->capture ? c->j->sink : fd_sink;
 	void *ictx = c->j->capture ? c->j->ctx : NULL;
+	int rc;
 
-	if (stream == 2)
-		return sshw_tail_feed(&c->tail, p, n, inner, ictx, 2);
-	return inner(ictx, 1, p, n);
+	if (stream != 2)
+		return inner(ictx, 1, p, n);
+	rc = sshw_tail_feed(&c->tail, p, n, inner, ictx, 2);
+	if (!rc && c->tail.ready && c->ctl_in >= 0)
+		rc = start_control(c, inner, ictx);
+	return rc;
 }
 
 /*
@@ -328,12 +402,17 @@ static int session(struct sshrun *L, struct rhost *rh, size_t mi,
 	struct sctx c;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	char **argv = NULL;
-	int rc, st = 0, lost = 0, killed;
+	int rc, st = 0, lost = 0, killed, input = j->stdin_fd >= 0;
 	unsigned s = j->slot;
 
 	sshw_tail_init(&c.tail, rh->h->conf->token);
 	c.j = j;
-	rc = sshw_wrap(&remote, rh->h->conf->token, j->termseq, cmd);
+	c.h = rh->h;
+	c.mi = mi;
+	c.ctl_in = -1;
+	c.ctl = (struct proc){ -1, -1, -1, -1, NULL };
+	rc = sshw_wrap(&remote, rh->h->conf->token, j->termseq, cmd,
+		       input);
 	if (!rc)
 		rc = ssh_host_argv(rh->h, mi, buf_str(&remote), &argv);
 	if (!rc && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
@@ -341,15 +420,18 @@ static int session(struct sshrun *L, struct rhost *rh, size_t mi,
 		    fcntl(in[1], F_SETFL, O_NONBLOCK)))
 		rc = -errno;
 	if (!rc)
-		rc = ssh_spawn(&pr.pid, argv, rh->h->conf->envp, in[0],
-			       out[1], err[1]);
+		rc = ssh_spawn(&pr.pid, argv, rh->h->conf->envp,
+			       input ? j->stdin_fd : in[0], out[1], err[1]);
 	if (rc) {
 		snprintf(res->msg, sizeof(res->msg), "cannot run '%s': %s",
 			 argv ? argv[0] : "ssh", strerror(-rc));
 		goto out;
 	}
 	res->pid = pr.pid;
-	close(in[0]);
+	if (input)
+		c.ctl_in = in[0];	/* for the control session */
+	else
+		close(in[0]);
 	close(out[1]);
 	close(err[1]);
 	in[0] = out[1] = err[1] = -1;
@@ -382,6 +464,11 @@ static int session(struct sshrun *L, struct rhost *rh, size_t mi,
 	killed = L->jobs[s].killed;
 	L->jobs[s].ctl = -1;
 	pthread_mutex_unlock(&L->mu);
+	if (input) {
+		close(in[1]);
+		in[1] = -1;
+		end_control(&c);
+	}
 
 	if (c.tail.found)
 		res->status = c.tail.status;
@@ -501,11 +588,6 @@ static int run_on(struct sshrun *L, struct rhost *pin,
 
 	memset(res, 0, sizeof(*res));
 	res->host = "";
-	if (j->stdin_fd >= 0) {
-		snprintf(res->msg, sizeof(res->msg),
-			 "a remote job cannot read lanes' standard input");
-		return -EINVAL;
-	}
 	rc = acquire(L, j->slot, pin, &rh, &mi);
 	if (rc && pin) {
 		rh = pin;

@@ -28,7 +28,10 @@
  * the caller prints one message per host. When every host is down,
  * launch_run() returns -EHOSTDOWN without host_failed, and msg says so.
  *
- * Remote jobs read /dev/null: a job with stdin_fd >= 0 gets -EINVAL.
+ * A remote job reads /dev/null, or with stdin_fd >= 0 that descriptor,
+ * through its ssh (the remote process gets the bytes as they come, and
+ * EOF with their end). Such a job takes two sessions on its master, the
+ * second for its signals; sshrun_opts.input says that all may.
  * launch_job.cmdline is what runs (argv and envp are not used): the
  * remote login shell gets it quoted as one word, so every value the
  * caller quoted for a local shell arrives intact. It runs with LANES_SEQ,
@@ -82,13 +85,15 @@ struct sshrun_opts {
 	void *idle_arg;
 	unsigned spare;	/* worker slots beyond the hosts' own, for hosts
 			 * that join later (nslots includes them) */
+	int input;	/* jobs read lanes' data (--pipe): masters carry
+			 * half as many, see sshrun_masters() */
 };
 
 /*
  * hosts[0..n) (initialised, owned by the caller, closed after
  * launch_free()), slots[i] for hosts[i] (at least 1 each; a host needs
- * sshrun_masters(slots[i]) masters, see ssh_host_grow()). The options
- * are copied (the strings they point to are borrowed).
+ * sshrun_masters(slots[i], o->input) masters, see ssh_host_grow()). The
+ * options are copied (the strings they point to are borrowed).
  */
 int sshrun_new(struct launcher **out, struct ssh_host *const *hosts,
 	       const unsigned *slots, size_t n, const struct sshrun_opts *o);
@@ -113,7 +118,7 @@ int sshrun_add(struct launcher *l, struct ssh_host *h, unsigned slots);
  * 0: it does again. Any thread. */
 void sshrun_retire(struct launcher *l, size_t host, int retired);
 
-/* Masters a host with this many slots needs. */
-size_t sshrun_masters(unsigned slots);
+/* Masters a host with this many slots needs; input as in sshrun_opts. */
+size_t sshrun_masters(unsigned slots, int input);
 
 #endif

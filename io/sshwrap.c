@@ -16,40 +16,53 @@
 /*
  * The wrapper, one line so that any login shell passes it on (csh does
  * not take a newline inside quotes). $1 token, $2 termseq as "SIG WAIT
- * SIG WAIT ...", $3 the command.
+ * SIG WAIT ...", $3 the command, $4 empty or "p" (the job reads the
+ * session's standard input).
  *
  * W (this shell) traps the signals it forwards, so it lives to report.
  * Inside the command substitution S starts the job J first and only then
- * R, the reader of ssh's stdin, which ignores those signals: a signal
- * line that arrives at once (a stop racing with the start) therefore
- * finds J running. J is its own `sh -c` (so $$ is its own); it gets the
- * command as $1 and shifts it away inside the eval, so the job sees no
- * positional parameters ($# is 0), as a local `sh -c CMD` does. Its EXIT
- * trap writes "x STATUS" to fd 9, the substitution: a job that exits
- * says how; one killed by a signal cannot, and then 128+N is signal N.
- * If S itself dies of a forwarded signal, J still holds fd 9, so W still
- * reads J's own word when J outlives it. W's stderr is /dev/null while
- * it waits, so a shell's "Killed" notice does not reach the job's
- * output. After a forwarded signal W kills what is left of the session's
- * process group (sshd gives each session its own), R included.
+ * R, the reader of the signal lines, which ignores those signals: a
+ * signal line that arrives at once (a stop racing with the start)
+ * therefore finds J running. J is its own `sh -c` (so $$ is its own); it
+ * gets the command as $1 and shifts it away inside the eval, so the job
+ * sees no positional parameters ($# is 0), as a local `sh -c CMD` does.
+ * Its EXIT trap writes "x STATUS" to fd 9, the substitution: a job that
+ * exits says how; one killed by a signal cannot, and then 128+N is
+ * signal N. If S itself dies of a forwarded signal, J still holds fd 9,
+ * so W still reads J's own word when J outlives it. W's stderr is
+ * /dev/null while it waits, so a shell's "Killed" notice does not reach
+ * the job's output. After a forwarded signal W kills what is left of the
+ * session's process group (sshd gives each session its own), R included.
+ *
+ * J's standard input is fd 7: /dev/null, or with "p" the session's own.
+ * R reads the session's standard input, or with "p" a FIFO D that W
+ * makes and announces with "\037lanes:TOKEN:r:PID\n" on stderr: the
+ * control session of sshw_ctl() opens D for writing and passes lanes'
+ * signal lines on. R opens D in its own subshell, since that waits for
+ * the writer. W removes D at the end in case no control session came.
  */
 static const char wrapper[] =
-	"t=$1 q=$2 c=$3 f=;"
+	"t=$1 q=$2 c=$3 d=$4 f=;"
 	"trap f=1 TERM INT HUP QUIT USR1 USR2 ALRM;"
-	"exec 4>&1 6>&2 5<&0 </dev/null 2>/dev/null;"
+	"[ -z \"$d\" ]||{ d=${TMPDIR:-/tmp}/lanes.$t.$$;"
+	"mkfifo -m 600 \"$d\"||exit 255;};"
+	"exec 4>&1 6>&2 5<&0 7</dev/null </dev/null 2>/dev/null;"
+	"[ -z \"$d\" ]||{ exec 7<&5;"
+	"printf '\\037lanes:%s:r:%s\\n' \"$t\" $$ >&6;};"
 	"r=$("
 	"sh -c 'trap '\\''echo \"x $?\" >&9'\\'' EXIT;"
 	"eval \"shift;$1\" 9>&-'"
-	" sh \"$c\" 9>&1 1>&4 2>&6 4>&- 5<&- 6>&- </dev/null &"
+	" sh \"$c\" 9>&1 1>&4 2>&6 4>&- 5<&- 6>&- <&7 7<&- &"
 	"j=$!;"
 	"(trap '' TERM INT HUP QUIT USR1 USR2 ALRM;"
+	"[ -z \"$d\" ]||exec <\"$d\";"
 	"while IFS= read -r l;do case $l in ''|*[!A-Z0-9]*);;"
 	"*)kill -s \"$l\" 0;;esac;done;"
 	"set -- $q;while [ $# -gt 1 ];do kill -s \"$1\" 0;"
 	"sleep \"$2\"||sleep 1;shift 2;done;kill -s KILL 0"
-	") <&5 >/dev/null 4>&- 5<&- 6>&- 9>&- &"
-	"p=$!;exec 5<&-;wait $j;s=$?;kill -s KILL $p;exit $s);"
-	"s=$?;exec 5<&-;"
+	") <&5 >/dev/null 4>&- 5<&- 6>&- 7<&- 9>&- &"
+	"p=$!;exec 5<&- 7<&-;wait $j;s=$?;kill -s KILL $p;exit $s);"
+	"s=$?;exec 5<&- 7<&-;[ -z \"$d\" ]||rm -f \"$d\";"
 	"case $r in x\\ *)s=${r#x };k=x;;"
 	"*)if [ $s -gt 128 ];then s=$((s-128));k=s;else k=x;fi;;esac;"
 	"printf '\\037lanes:%s:%s:%s\\n' \"$t\" $k $s >&6;"
@@ -75,8 +88,24 @@ const char *sshw_signame(int sig)
 	return NULL;
 }
 
+/*
+ * The control session: open the FIFO the wrapper announced (read-write,
+ * so the open does not wait and cannot create a plain file), take its
+ * name away, and copy the signal lines into it until lanes closes them.
+ */
+static const char control[] =
+	"f=${TMPDIR:-/tmp}/lanes.$1.$2;"
+	"[ -p \"$f\" ]&&exec 3<>\"$f\"&&rm -f \"$f\"&&exec cat >&3";
+
+int sshw_ctl(struct buf *b, const char *token, const char *pid)
+{
+	const char *argv[] = { control, "lanes", token, pid };
+
+	return quote_login_sh(b, argv, sizeof(argv) / sizeof(argv[0]));
+}
+
 int sshw_wrap(struct buf *b, const char *token, const struct termseq *ts,
-	      const char *cmd)
+	      const char *cmd, int input)
 {
 	struct buf seq = BUF_INIT;
 	size_t k;
@@ -94,7 +123,7 @@ int sshw_wrap(struct buf *b, const char *token, const struct termseq *ts,
 	}
 	if (!rc) {
 		const char *argv[] = { wrapper, "lanes", token, buf_str(&seq),
-				       cmd };
+				       cmd, input ? "p" : "" };
 
 		rc = quote_login_sh(b, argv, sizeof(argv) / sizeof(argv[0]));
 	}
@@ -117,22 +146,30 @@ static int tail_step(struct sshw_tail *t, char c)
 	if (i < t->npre)
 		return c == t->pre[i];
 	if (i == t->npre)
-		return c == 'x' || c == 's';
+		return c == 'x' || c == 's' || c == 'r';
 	if (i == t->npre + 1)
 		return c == ':';
 	d = i - t->npre - 2;	/* digits so far */
 	if (c >= '0' && c <= '9')
-		return d < 3;
+		return d < (t->hold[t->npre] == 'r' ? 10 : 3);
 	return c == '\n' && d > 0 ? 2 : 0;
 }
 
 static void tail_parse(struct sshw_tail *t)
 {
+	const char *digits = t->hold + t->npre + 2;
+	size_t nd = t->n - t->npre - 2;
 	int v = 0;
 	size_t i;
 
-	for (i = t->npre + 2; i < t->n; i++)
-		v = v * 10 + (t->hold[i] - '0');
+	if (t->hold[t->npre] == 'r') {
+		memcpy(t->pid, digits, nd);
+		t->pid[nd] = '\0';
+		t->ready = 1;
+		return;
+	}
+	for (i = 0; i < nd; i++)
+		v = v * 10 + (digits[i] - '0');
 	v &= 0xff;
 	t->found = 1;
 	t->status = t->hold[t->npre] == 'x' ? v << 8 : v;

@@ -19,21 +19,32 @@
 
 /*
  * Append to b the remote command that runs the shell command line cmd
- * under the wrapper: `exec sh -c 'WRAPPER' lanes TOKEN TERMSEQ CMD`, every
- * part quoted for the remote login shell. The wrapper runs cmd with
- * standard input /dev/null in `sh -c`, watches its own standard input:
- * a line naming a signal ("TERM") sends it to the session's process group
- * (sshd makes each session its own), EOF walks ts and ends with KILL. It
- * reports how cmd ended as the last bytes on standard error:
- * "\037lanes:TOKEN:x:N\n" (exit N) or "...:s:N\n" (signal N).
+ * under the wrapper: `exec sh -c 'WRAPPER' lanes TOKEN TERMSEQ CMD MODE`,
+ * every part quoted for the remote login shell. The wrapper runs cmd in
+ * `sh -c` and reads signal lines: a line naming a signal ("TERM") sends
+ * it to the session's process group (sshd makes each session its own),
+ * EOF walks ts and ends with KILL. It reports how cmd ended as the last
+ * bytes on standard error: "\037lanes:TOKEN:x:N\n" (exit N) or
+ * "...:s:N\n" (signal N).
+ *
+ * Without input, cmd reads /dev/null and the signal lines come on the
+ * session's standard input. With input, cmd reads the session's standard
+ * input, and the wrapper first makes a FIFO for the signal lines and
+ * says so on standard error with "\037lanes:TOKEN:r:PID\n": a second
+ * session on the host, started with sshw_ctl(TOKEN, PID), then carries
+ * the lines (and its EOF means what the first's would).
  */
 int sshw_wrap(struct buf *b, const char *token, const struct termseq *ts,
-	      const char *cmd);
+	      const char *cmd, int input);
+
+/* Append to b the control session's remote command for the wrapper that
+ * announced pid (digits). */
+int sshw_ctl(struct buf *b, const char *token, const char *pid);
 
 /* The remote name of a signal for the wrapper ("TERM"), or NULL. */
 const char *sshw_signame(int sig);
 
-/* Takes the wrapper's report out of a stream without delaying other
+/* Takes the wrapper's reports out of a stream without delaying other
  * bytes: only a possible start of a report is held back. */
 struct sshw_tail {
 	char pre[32];		/* "\037lanes:TOKEN:" */
@@ -42,6 +53,8 @@ struct sshw_tail {
 	size_t n;
 	int found;		/* a report was seen */
 	int status;		/* as from waitpid(), once found */
+	int ready;		/* an input wrapper announced its FIFO */
+	char pid[16];		/* ... as its pid, once ready */
 };
 
 void sshw_tail_init(struct sshw_tail *t, const char *token);

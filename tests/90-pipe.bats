@@ -267,13 +267,26 @@ sys.stdout.write("".join("rec%d\nline\0" % i for i in range(3000)))' >in.txt
 	run --separate-stderr "$LANES" --pipe </dev/null
 	assert_failure 255
 	assert_stderr --partial "--pipe needs a command"
-	# Blocks go to local jobs only; said at once, not once per block.
-	run --separate-stderr "$LANES" --pipe -S 127.0.0.1 wc -l </dev/null
-	assert_failure 255
-	assert_stderr --partial "it does not go with -S/--sshlogin or --slf"
+	# Said at once, not once per block: the Slurm agents take no input,
+	# and with -S the file or FIFO would be on the wrong machine.
 	run --separate-stderr "$LANES" --pipe --slurm wc -l </dev/null
-	assert_failure 255
-	assert_stderr --partial "does not go with --slurm"
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --pipe and --slurm do not go together: the agents on the nodes take no input"
+	run --separate-stderr "$LANES" --pipe --cat -S : wc -l {} </dev/null
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --cat and -S do not go together: the file is made on this machine"
+	echo : >slf
+	run --separate-stderr "$LANES" --pipe --fifo --slf slf wc -l {} \
+	    </dev/null
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --fifo and --slf do not go together: the FIFO is made on this machine"
+	run --separate-stderr "$LANES" --pipe --round-robin -S : wc -l \
+	    </dev/null
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --round-robin and -S do not go together: blocks a failed host took could not be sent again"
+	run --separate-stderr "$LANES" --pipe --onall -S : wc -l </dev/null
+	assert_usage_error
+	assert_stderr_line -n 0 "lanes: --onall and --pipe do not go together: a block goes to one job"
 	# {##} would need every block cut before the first job starts.
 	run --separate-stderr "$LANES" --pipe --plus 'echo {##}' </dev/null
 	assert_failure 255

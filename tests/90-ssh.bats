@@ -269,6 +269,96 @@ no_remote_process() {
 	refute_line h3
 }
 
+# --- --pipe: blocks as the standard input of remote jobs ----------------
+
+@test "--pipe -S: every block reaches a remote job whole, in order with -k" {
+	seq 300000 >in.txt
+	run --separate-stderr bash -c '"$LANES" --pipe -k --block 200k \
+	    -S h1,h2,h3,: --ssh "ssh -F $SSH_CONFIG" --joblog jl cat \
+	    <in.txt >out'
+	assert_success
+	assert_no_stderr
+	cmp in.txt out
+	# Send counts the bytes each job was given; they add up to the input.
+	run awk -F'\t' 'NR > 1 { n += $5; h[$2] = 1 } END {
+		print n, length(h) }' jl
+	assert_output "$(wc -c <in.txt) 4"
+	# The same through --pipe-part, whose last range is the file itself.
+	run --separate-stderr "$LANES" --pipe-part -a in.txt --block 300k -k \
+	    -S h1,h2 --ssh "ssh -F $SSH_CONFIG" cat
+	assert_success
+	cmp in.txt - <<<"$output"
+	run --separate-stderr "$LANES" --pipe-part -a in.txt --block -1 \
+	    -S h1,h2 --ssh "ssh -F $SSH_CONFIG" wc -l
+	assert_success
+	assert_equal "$(awk '{ n += $1 } END { print n }' <<<"$output")" 300000
+}
+
+@test "--pipe -S: a job that stops reading is no error; exit values count" {
+	seq 200000 >in.txt
+	run --separate-stderr "$LANES" --pipe -k --block 100k -S h1,h2 \
+	    --ssh "ssh -F $SSH_CONFIG" 'head -n1; exit 1' <in.txt
+	assert_no_stderr
+	# One line per block of about 100 kB, each the block's first.
+	assert_line -n 0 1
+	(( ${#lines[@]} >= 12 && ${#lines[@]} <= 13 ))
+	assert_failure "${#lines[@]}"
+}
+
+@test "--pipe -S: --timeout and a stop end the remote jobs, none left" {
+	run --separate-stderr bash -c 'seq 4 | "$LANES" --pipe -N1 -S h1 \
+	    --ssh "ssh -F $SSH_CONFIG" --timeout 0.5 \
+	    "cat; trap \"\" TERM; sleep 4731"'
+	assert_failure 4
+	assert_equal "$(sort <<<"$output")" $'1\n2\n3\n4'
+	assert_stderr_line --partial 'timed out after 0.5s'
+	no_remote_process 1 'sleep 4731'
+	# lanes killed outright: the end of the control session is what
+	# stops the job.
+	seq 4 | "$LANES" --pipe -N1 -S h1,h2 --ssh "ssh -F $SSH_CONFIG" \
+	    'cat >/dev/null; sleep 4732' >out 2>err 3>&- &
+	local pid=$! n
+	for ((n = 0; n < 100; n++)); do
+		[[ $(ssh_host_ps "$SSH_DIR" 1) == *'sleep 4732'* &&
+		   $(ssh_host_ps "$SSH_DIR" 2) == *'sleep 4732'* ]] && break
+		sleep 0.05
+	done
+	kill -KILL "$pid"
+	wait "$pid" || true
+	no_remote_process 1 'sleep 4732'
+	no_remote_process 2 'sleep 4732'
+}
+
+# bats test_tags=slow
+@test "--pipe -S: a host lost mid-block; the next host gets the block whole" {
+	seq 60 >in.txt
+	"$LANES" --pipe -N10 -k -S 1/h1,1/h3 --ssh "ssh -F $SSH_CONFIG" \
+	    'cat; sleep 0.5' <in.txt >out 2>err 3>&- &
+	local pid=$! n rc=0
+	for ((n = 0; n < 100; n++)); do
+		[[ $(ssh_host_ps "$SSH_DIR" 3) == *'sleep 0.5'* ]] && break
+		sleep 0.05
+	done
+	ssh_host_stop "$SSH_DIR" 3
+	wait "$pid" || rc=$?
+	ssh_host_add "$SSH_DIR" 3
+	assert_equal "$rc" 0
+	cmp in.txt out
+	run cat err
+	assert_output 'lanes: host h3 is down: connection to h3 lost'
+}
+
+# bats test_tags=slow
+@test "--pipe -S: default MaxSessions 10: 9 jobs at once on one host" {
+	# Each job takes two sessions (its input, its signals): one master
+	# would need 18 and the server refuses past 10.
+	run --separate-stderr bash -c 'seq 9 | "$LANES" --pipe -N1 -S 9/h6 \
+	    --ssh "ssh -F $SSH_CONFIG" "cat; sleep 1"'
+	assert_success
+	assert_no_stderr
+	assert_equal "$(sort -n <<<"$output")" "$(seq 9)"
+}
+
 # --- --onall, --nonall, {host}, the remote environment, --slf changes ----
 
 @test "--onall: every job once on every host, untagged unless --tag" {
@@ -491,6 +581,15 @@ login_shell_status() {
 	assert_failure 1
 	assert_stderr_line --partial 'timed out after 0.5s'
 	no_remote_process "$1" 'sleep 472'
+	# --pipe: the signals take a second session, its command quoted
+	# for this shell too.
+	run --separate-stderr bash -c 'seq 3 | "$LANES" --pipe -N1 -k \
+	    -S "h$1" --ssh "ssh -F $SSH_CONFIG" --timeout 0.5 \
+	    "cat; sleep 4723"' _ "$1"
+	assert_failure 3
+	assert_output $'1\n2\n3'
+	assert_stderr_line --partial 'timed out after 0.5s'
+	no_remote_process "$1" 'sleep 4723'
 }
 
 # bats test_tags=slow

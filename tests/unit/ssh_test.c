@@ -128,7 +128,7 @@ static void wrap_run(const char *cmd, double delay, const char *line,
 	int sent = 0;
 	pid_t pid;
 
-	sshw_wrap(&script, "0123abcd0123abcd", &ts, cmd);
+	sshw_wrap(&script, "0123abcd0123abcd", &ts, cmd, 0);
 	argv[0] = (char *)"sh";
 	argv[1] = (char *)"-c";
 	argv[2] = (char *)buf_str(&script);
@@ -241,11 +241,170 @@ static void test_wrapper(void)
 	CHECK_STR(w.out, "done\n", "wrap junk lines do not stop the job");
 }
 
+/* The ready report of a wrapper with input: taken out, and its pid kept. */
+static void test_tail_ready(void)
+{
+	static const char s[] = "a\037lanes:0123abcd0123abcd:r:4194303\nb"
+				"\037lanes:0123abcd0123abcd:x:2\n";
+	struct sshw_tail t;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	sshw_tail_init(&t, "0123abcd0123abcd");
+	for (i = 0; i < sizeof(s) - 1; i++)
+		sshw_tail_feed(&t, s + i, 1, collect, &b, 2);
+	sshw_tail_end(&t, collect, &b, 2);
+	CHECK_STR(buf_str(&b), "ab", "ready report taken out");
+	CHECK(t.ready && !strcmp(t.pid, "4194303"), "ready report's pid");
+	CHECK(t.found && t.status == 2 << 8, "exit report after it");
+	buf_release(&b);
+}
+
+struct wiorun {
+	int status;		/* from the report, -1 without */
+	int ready;		/* the FIFO was announced */
+	int fifo_left;		/* it still existed after the wrapper */
+	char out[256];
+};
+
+/*
+ * Run cmd under the wrapper with input: data on its stdin (then EOF),
+ * and, once it announced its FIFO, the control session of sshw_ctl()
+ * run by sh (unless no_ctl). After delay seconds, write line to the
+ * control (if any) or close it (close_ctl).
+ */
+static void wrap_input_run(const char *cmd, const char *data, double delay,
+			   const char *line, int close_ctl, int no_ctl,
+			   struct wiorun *w)
+{
+	static const struct termseq ts = {
+		.sig = { SIGTERM }, .wait = { 0.2 }, .n = 1,
+	};
+	struct buf script = BUF_INIT, ctl = BUF_INIT, o = BUF_INIT,
+		   e = BUF_INIT;
+	struct sshw_tail t;
+	int in[2], out[2], err[2], cin[2], st, sent = 0;
+	char *argv[4], fifo[256];
+	const char *tmp = getenv("TMPDIR");
+	double at = clock_now() + delay;
+	pid_t pid, cpid = -1;
+
+	memset(w, 0, sizeof(*w));
+	w->status = -1;
+	sshw_wrap(&script, "0123abcd0123abcd", &ts, cmd, 1);
+	argv[0] = (char *)"sh";
+	argv[1] = (char *)"-c";
+	argv[2] = (char *)buf_str(&script);
+	argv[3] = NULL;
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
+	    pipe2(err, O_CLOEXEC) || pipe2(cin, O_CLOEXEC) ||
+	    ssh_spawn(&pid, argv, NULL, in[0], out[1], err[1]))
+		return;
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if (write(in[1], data, strlen(data)) < 0)
+		return;
+	close(in[1]);
+	sshw_tail_init(&t, "0123abcd0123abcd");
+	for (;;) {
+		struct pollfd pf[2] = { { out[0], POLLIN, 0 },
+					{ err[0], POLLIN, 0 } };
+		char chunk[256];
+		ssize_t r;
+
+		if (!sent && clock_now() >= at) {
+			if (line && write(cin[1], line, strlen(line)) < 0)
+				break;
+			if (close_ctl) {
+				close(cin[1]);
+				cin[1] = -1;
+			}
+			sent = 1;
+		}
+		if (pf[0].fd < 0 && pf[1].fd < 0)
+			break;
+		if (poll(pf, 2, 20) <= 0)
+			continue;
+		if (pf[0].revents) {
+			r = read(out[0], chunk, sizeof(chunk));
+			if (r > 0) {
+				buf_add(&o, chunk, (size_t)r);
+			} else {
+				close(out[0]);
+				out[0] = -1;
+			}
+		}
+		if (pf[1].revents) {
+			r = read(err[0], chunk, sizeof(chunk));
+			if (r > 0) {
+				sshw_tail_feed(&t, chunk, (size_t)r, collect,
+					       &e, 2);
+			} else {
+				close(err[0]);
+				err[0] = -1;
+			}
+		}
+		if (t.ready && cpid < 0 && !no_ctl) {
+			sshw_ctl(&ctl, "0123abcd0123abcd", t.pid);
+			argv[2] = (char *)buf_str(&ctl);
+			if (ssh_spawn(&cpid, argv, NULL, cin[0], -1, -1))
+				break;
+		}
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	w->ready = t.ready;
+	w->status = t.found ? t.status : -1;
+	snprintf(fifo, sizeof(fifo), "%s/lanes.0123abcd0123abcd.%s",
+		 tmp && *tmp ? tmp : "/tmp", t.pid);
+	w->fifo_left = t.ready && access(fifo, F_OK) == 0;
+	snprintf(w->out, sizeof(w->out), "%s", buf_str(&o));
+	if (cin[1] >= 0)
+		close(cin[1]);
+	close(cin[0]);
+	if (cpid > 0)
+		while (waitpid(cpid, &st, 0) < 0 && errno == EINTR)
+			;
+	buf_release(&script);
+	buf_release(&ctl);
+	buf_release(&o);
+	buf_release(&e);
+}
+
+static void test_wrapper_input(void)
+{
+	struct wiorun w;
+
+	wrap_input_run("wc -c; echo \"$#\"", "hello\n", 0, NULL, 0, 0, &w);
+	CHECK(w.ready, "input: the wrapper announces its FIFO");
+	CHECK_STR(w.out, "6\n0\n", "input: the job reads the data");
+	CHECK_INT(w.status, 0, "input: exit 0");
+	CHECK(!w.fifo_left, "input: no FIFO left");
+	wrap_input_run("cat; sleep 30", "x\n", 0.3, "TERM\n", 0, 0, &w);
+	CHECK_STR(w.out, "x\n", "input: data before a signal");
+	CHECK_INT(w.status, SIGTERM, "input: TERM through the control");
+	wrap_input_run("trap 'exit 5' USR1; cat >/dev/null; sleep 30 & wait",
+		       "", 0.3, "USR1\n", 0, 0, &w);
+	CHECK_INT(w.status, 5 << 8, "input: USR1 through the control");
+	wrap_input_run("sleep 30", "", 0.3, NULL, 1, 0, &w);
+	CHECK_INT(w.status, SIGTERM, "input: the control's EOF walks the "
+		  "termseq");
+	CHECK(!w.fifo_left, "input: no FIFO left after a stop");
+	wrap_input_run("cat", "no control\n", 0, NULL, 0, 1, &w);
+	CHECK_STR(w.out, "no control\n", "input: runs without a control");
+	CHECK_INT(w.status, 0, "input: exit 0 without a control");
+	CHECK(w.ready && !w.fifo_left, "input: the wrapper removes an "
+	      "unused FIFO");
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	test_conf();
 	test_tail();
+	test_tail_ready();
 	test_wrapper();
+	test_wrapper_input();
 	return tap_done();
 }
