@@ -106,42 +106,64 @@ static void test_tail(void)
 struct wrun {
 	int status;		/* from the report, -1 without */
 	int rc;			/* the wrapper's own wait status */
+	int ready;		/* with input: the FIFO was announced */
+	int fifo_left;		/* ... and still existed afterwards */
 	char out[256], err[256];
 };
 
+/* How drive() runs the wrapper. */
+struct wdrive {
+	const char *cmd;
+	const char *data;	/* NULL: no input; else the job's stdin */
+	double delay;		/* then write line, or close the lines */
+	const char *line;
+	int close_early;
+	int no_ctl;		/* with input: never start the control */
+};
+
 /*
- * Run cmd under the wrapper with a pipe as its stdin; after delay
- * seconds write line to it (if any), and close it only once the wrapper
- * has exited (as the launcher does) unless close_early.
+ * Run d->cmd under the wrapper as the launcher would. Without input, the
+ * signal lines go to its stdin, closed only once it has exited unless
+ * close_early. With input, its stdin carries d->data then EOF, and once
+ * it announced its FIFO the control session of sshw_ctl() (run by sh)
+ * carries the lines.
  */
-static void wrap_run(const char *cmd, double delay, const char *line,
-		     int close_early, struct wrun *w)
+static void drive(const struct wdrive *d, struct wrun *w)
 {
 	static const struct termseq ts = {
 		.sig = { SIGTERM }, .wait = { 0.2 }, .n = 1,
 	};
-	struct buf script = BUF_INIT, o = BUF_INIT, e = BUF_INIT;
+	struct buf script = BUF_INIT, ctl = BUF_INIT, o = BUF_INIT,
+		   e = BUF_INIT;
 	struct sshw_tail t;
-	int in[2], out[2], err[2];
-	char *argv[4];
-	double at = clock_now() + delay;
-	int sent = 0;
-	pid_t pid;
+	int in[2], out[2], err[2], lines[2] = { -1, -1 }, sent = 0;
+	const char *tmp = getenv("TMPDIR");
+	char *argv[4], fifo[256];
+	double at = clock_now() + d->delay;
+	pid_t pid, cpid = -1;
 
-	sshw_wrap(&script, "0123abcd0123abcd", &ts, cmd, 0);
+	memset(w, 0, sizeof(*w));
+	w->status = w->rc = -1;
+	sshw_wrap(&script, "0123abcd0123abcd", &ts, d->cmd, d->data != NULL);
 	argv[0] = (char *)"sh";
 	argv[1] = (char *)"-c";
 	argv[2] = (char *)buf_str(&script);
 	argv[3] = NULL;
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
 	    pipe2(err, O_CLOEXEC) ||
-	    ssh_spawn(&pid, argv, NULL, in[0], out[1], err[1])) {
-		w->rc = -1;
+	    (d->data && pipe2(lines, O_CLOEXEC)) ||
+	    ssh_spawn(&pid, argv, NULL, in[0], out[1], err[1]))
 		return;
-	}
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
+	if (d->data) {
+		if (write(in[1], d->data, strlen(d->data)) < 0)
+			return;
+		close(in[1]);
+	} else {
+		lines[1] = in[1];
+	}
 	sshw_tail_init(&t, "0123abcd0123abcd");
 	for (;;) {
 		struct pollfd pf[2] = { { out[0], POLLIN, 0 },
@@ -149,12 +171,14 @@ static void wrap_run(const char *cmd, double delay, const char *line,
 		char chunk[256];
 		ssize_t r;
 
-		if (!sent && (line || close_early) && clock_now() >= at) {
-			if (line && write(in[1], line, strlen(line)) < 0)
+		if (!sent && (d->line || d->close_early) &&
+		    clock_now() >= at) {
+			if (d->line &&
+			    write(lines[1], d->line, strlen(d->line)) < 0)
 				break;
-			if (close_early) {
-				close(in[1]);
-				in[1] = -1;
+			if (d->close_early) {
+				close(lines[1]);
+				lines[1] = -1;
 			}
 			sent = 1;
 		}
@@ -164,35 +188,60 @@ static void wrap_run(const char *cmd, double delay, const char *line,
 			continue;
 		if (pf[0].revents) {
 			r = read(out[0], chunk, sizeof(chunk));
-			if (r > 0)
+			if (r > 0) {
 				buf_add(&o, chunk, (size_t)r);
-			else {
+			} else {
 				close(out[0]);
 				out[0] = -1;
 			}
 		}
 		if (pf[1].revents) {
 			r = read(err[0], chunk, sizeof(chunk));
-			if (r > 0)
+			if (r > 0) {
 				sshw_tail_feed(&t, chunk, (size_t)r, collect,
 					       &e, 2);
-			else {
+			} else {
 				close(err[0]);
 				err[0] = -1;
 			}
+		}
+		if (d->data && t.ready && cpid < 0 && !d->no_ctl) {
+			sshw_ctl(&ctl, "0123abcd0123abcd", t.pid);
+			argv[2] = (char *)buf_str(&ctl);
+			if (ssh_spawn(&cpid, argv, NULL, lines[0], -1, -1))
+				break;
 		}
 	}
 	sshw_tail_end(&t, collect, &e, 2);
 	while (waitpid(pid, &w->rc, 0) < 0 && errno == EINTR)
 		;
-	if (in[1] >= 0)
-		close(in[1]);
 	w->status = t.found ? t.status : -1;
+	w->ready = t.ready;
+	snprintf(fifo, sizeof(fifo), "%s/lanes.0123abcd0123abcd.%s",
+		 tmp && *tmp ? tmp : "/tmp", t.pid);
+	w->fifo_left = t.ready && access(fifo, F_OK) == 0;
 	snprintf(w->out, sizeof(w->out), "%s", buf_str(&o));
 	snprintf(w->err, sizeof(w->err), "%s", buf_str(&e));
+	if (lines[1] >= 0)
+		close(lines[1]);
+	if (lines[0] >= 0)
+		close(lines[0]);
+	if (cpid > 0)
+		while (waitpid(cpid, NULL, 0) < 0 && errno == EINTR)
+			;
 	buf_release(&script);
+	buf_release(&ctl);
 	buf_release(&o);
 	buf_release(&e);
+}
+
+/* Without input: cmd reads /dev/null, the lines come on its stdin. */
+static void wrap_run(const char *cmd, double delay, const char *line,
+		     int close_early, struct wrun *w)
+{
+	struct wdrive d = { cmd, NULL, delay, line, close_early, 0 };
+
+	drive(&d, w);
 }
 
 static void test_wrapper(void)
@@ -260,121 +309,19 @@ static void test_tail_ready(void)
 	buf_release(&b);
 }
 
-struct wiorun {
-	int status;		/* from the report, -1 without */
-	int ready;		/* the FIFO was announced */
-	int fifo_left;		/* it still existed after the wrapper */
-	char out[256];
-};
-
-/*
- * Run cmd under the wrapper with input: data on its stdin (then EOF),
- * and, once it announced its FIFO, the control session of sshw_ctl()
- * run by sh (unless no_ctl). After delay seconds, write line to the
- * control (if any) or close it (close_ctl).
- */
+/* With input: data is cmd's stdin; the lines go through a control. */
 static void wrap_input_run(const char *cmd, const char *data, double delay,
 			   const char *line, int close_ctl, int no_ctl,
-			   struct wiorun *w)
+			   struct wrun *w)
 {
-	static const struct termseq ts = {
-		.sig = { SIGTERM }, .wait = { 0.2 }, .n = 1,
-	};
-	struct buf script = BUF_INIT, ctl = BUF_INIT, o = BUF_INIT,
-		   e = BUF_INIT;
-	struct sshw_tail t;
-	int in[2], out[2], err[2], cin[2], st, sent = 0;
-	char *argv[4], fifo[256];
-	const char *tmp = getenv("TMPDIR");
-	double at = clock_now() + delay;
-	pid_t pid, cpid = -1;
+	struct wdrive d = { cmd, data, delay, line, close_ctl, no_ctl };
 
-	memset(w, 0, sizeof(*w));
-	w->status = -1;
-	sshw_wrap(&script, "0123abcd0123abcd", &ts, cmd, 1);
-	argv[0] = (char *)"sh";
-	argv[1] = (char *)"-c";
-	argv[2] = (char *)buf_str(&script);
-	argv[3] = NULL;
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
-	    pipe2(err, O_CLOEXEC) || pipe2(cin, O_CLOEXEC) ||
-	    ssh_spawn(&pid, argv, NULL, in[0], out[1], err[1]))
-		return;
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	if (write(in[1], data, strlen(data)) < 0)
-		return;
-	close(in[1]);
-	sshw_tail_init(&t, "0123abcd0123abcd");
-	for (;;) {
-		struct pollfd pf[2] = { { out[0], POLLIN, 0 },
-					{ err[0], POLLIN, 0 } };
-		char chunk[256];
-		ssize_t r;
-
-		if (!sent && clock_now() >= at) {
-			if (line && write(cin[1], line, strlen(line)) < 0)
-				break;
-			if (close_ctl) {
-				close(cin[1]);
-				cin[1] = -1;
-			}
-			sent = 1;
-		}
-		if (pf[0].fd < 0 && pf[1].fd < 0)
-			break;
-		if (poll(pf, 2, 20) <= 0)
-			continue;
-		if (pf[0].revents) {
-			r = read(out[0], chunk, sizeof(chunk));
-			if (r > 0) {
-				buf_add(&o, chunk, (size_t)r);
-			} else {
-				close(out[0]);
-				out[0] = -1;
-			}
-		}
-		if (pf[1].revents) {
-			r = read(err[0], chunk, sizeof(chunk));
-			if (r > 0) {
-				sshw_tail_feed(&t, chunk, (size_t)r, collect,
-					       &e, 2);
-			} else {
-				close(err[0]);
-				err[0] = -1;
-			}
-		}
-		if (t.ready && cpid < 0 && !no_ctl) {
-			sshw_ctl(&ctl, "0123abcd0123abcd", t.pid);
-			argv[2] = (char *)buf_str(&ctl);
-			if (ssh_spawn(&cpid, argv, NULL, cin[0], -1, -1))
-				break;
-		}
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	w->ready = t.ready;
-	w->status = t.found ? t.status : -1;
-	snprintf(fifo, sizeof(fifo), "%s/lanes.0123abcd0123abcd.%s",
-		 tmp && *tmp ? tmp : "/tmp", t.pid);
-	w->fifo_left = t.ready && access(fifo, F_OK) == 0;
-	snprintf(w->out, sizeof(w->out), "%s", buf_str(&o));
-	if (cin[1] >= 0)
-		close(cin[1]);
-	close(cin[0]);
-	if (cpid > 0)
-		while (waitpid(cpid, &st, 0) < 0 && errno == EINTR)
-			;
-	buf_release(&script);
-	buf_release(&ctl);
-	buf_release(&o);
-	buf_release(&e);
+	drive(&d, w);
 }
 
 static void test_wrapper_input(void)
 {
-	struct wiorun w;
+	struct wrun w;
 
 	wrap_input_run("wc -c; echo \"$#\"", "hello\n", 0, NULL, 0, 0, &w);
 	CHECK(w.ready, "input: the wrapper announces its FIFO");
