@@ -168,7 +168,7 @@ static void hosts_init(struct ssh_host *h, const char *const *names,
 		if (sshl_parse(&l, names[i], strlen(names[i]), err,
 			       sizeof(err)) ||
 		    ssh_host_init(&h[i], &conf, &l, (unsigned)i,
-				  sshrun_masters(slots))) {
+				  sshrun_masters(slots, 0))) {
 			printf("Bail out! %s\n", err);
 			exit(1);
 		}
