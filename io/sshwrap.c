@@ -39,7 +39,9 @@
  * makes and announces with "\037lanes:TOKEN:r:PID\n" on stderr: the
  * control session of sshw_ctl() opens D for writing and passes lanes'
  * signal lines on. R opens D in its own subshell, since that waits for
- * the writer. W removes D at the end in case no control session came.
+ * the writer, and then removes the name: only the two ends need it, and
+ * R may come after the control session. W removes D at the end in case
+ * no control session came.
  */
 static const char wrapper[] =
 	"t=$1 q=$2 c=$3 d=$4 f=;"
@@ -55,7 +57,7 @@ static const char wrapper[] =
 	" sh \"$c\" 9>&1 1>&4 2>&6 4>&- 5<&- 6>&- <&7 7<&- &"
 	"j=$!;"
 	"(trap '' TERM INT HUP QUIT USR1 USR2 ALRM;"
-	"[ -z \"$d\" ]||exec <\"$d\";"
+	"[ -z \"$d\" ]||{ exec <\"$d\";rm -f \"$d\";};"
 	"while IFS= read -r l;do case $l in ''|*[!A-Z0-9]*);;"
 	"*)kill -s \"$l\" 0;;esac;done;"
 	"set -- $q;while [ $# -gt 1 ];do kill -s \"$1\" 0;"
@@ -89,13 +91,16 @@ const char *sshw_signame(int sig)
 }
 
 /*
- * The control session: open the FIFO the wrapper announced (read-write,
- * so the open does not wait and cannot create a plain file), take its
- * name away, and copy the signal lines into it until lanes closes them.
+ * The control session: open the FIFO the wrapper announced and copy the
+ * signal lines into it until lanes closes them. Read-write, so that the
+ * open does not wait for a reader that may be gone; that open creates a
+ * plain file if the wrapper removed the FIFO after the test, and then
+ * the file goes again.
  */
 static const char control[] =
 	"f=${TMPDIR:-/tmp}/lanes.$1.$2;"
-	"[ -p \"$f\" ]&&exec 3<>\"$f\"&&rm -f \"$f\"&&exec cat >&3";
+	"[ -p \"$f\" ]&&exec 3<>\"$f\"&&"
+	"{ [ -p /dev/fd/3 ]||{ rm -f \"$f\";exit 1;};exec cat >&3;}";
 
 int sshw_ctl(struct buf *b, const char *token, const char *pid)
 {

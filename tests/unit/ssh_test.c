@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -171,8 +172,11 @@ static void drive(const struct wdrive *d, struct wrun *w)
 		char chunk[256];
 		ssize_t r;
 
+		/* With input, the delay counts from the control's start: a
+		 * control that came and went before the wrapper's reader
+		 * opened the FIFO is lanes gone before the job began. */
 		if (!sent && (d->line || d->close_early) &&
-		    clock_now() >= at) {
+		    (!d->data || cpid > 0) && clock_now() >= at) {
 			if (d->line &&
 			    write(lines[1], d->line, strlen(d->line)) < 0)
 				break;
@@ -210,6 +214,7 @@ static void drive(const struct wdrive *d, struct wrun *w)
 			argv[2] = (char *)buf_str(&ctl);
 			if (ssh_spawn(&cpid, argv, NULL, lines[0], -1, -1))
 				break;
+			at = clock_now() + d->delay;
 		}
 	}
 	sshw_tail_end(&t, collect, &e, 2);
@@ -345,6 +350,62 @@ static void test_wrapper_input(void)
 	      "unused FIFO");
 }
 
+/*
+ * The control session by itself, against a FIFO made here: the wrapper's
+ * reader may open the FIFO only after the control did (so the name must
+ * still be there), it gets the lines and then EOF; with no FIFO, the
+ * control leaves no file behind.
+ */
+static void test_control(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct buf ctl = BUF_INIT;
+	char path[256], got[64];
+	char *argv[4] = { (char *)"sh", (char *)"-c", NULL, NULL };
+	int lines[2], fd = -1, st;
+	ssize_t n = 0, r;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/lanes.0123abcd0123abcd.%ld",
+		 tmp && *tmp ? tmp : "/tmp", (long)getpid());
+	unlink(path);
+	sshw_ctl(&ctl, "0123abcd0123abcd", strrchr(path, '.') + 1);
+	argv[2] = (char *)buf_str(&ctl);
+	CHECK(mkfifo(path, 0600) == 0 && pipe2(lines, O_CLOEXEC) == 0 &&
+	      ssh_spawn(&pid, argv, NULL, lines[0], -1, -1) == 0,
+	      "control: started");
+	close(lines[0]);
+	if (write(lines[1], "TERM\n", 5) != 5)
+		CHECK(0, "control: line written");
+	usleep(200000);	/* the control is in; the reader comes late */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "control: the FIFO is still there for a late reader");
+	close(lines[1]);
+	while (fd >= 0 && n < (ssize_t)sizeof(got) &&
+	       (r = read(fd, got + n, sizeof(got) - (size_t)n)) > 0)
+		n += r;
+	CHECK(n == 5 && !memcmp(got, "TERM\n", 5),
+	      "control: the reader gets the line, then EOF");
+	if (fd >= 0)
+		close(fd);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "control: exit 0");
+	unlink(path);
+
+	/* No FIFO: nothing to do, and no file made. */
+	CHECK(pipe2(lines, O_CLOEXEC) == 0 &&
+	      ssh_spawn(&pid, argv, NULL, lines[0], -1, -1) == 0,
+	      "control without a FIFO: started");
+	close(lines[0]);
+	close(lines[1]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0 &&
+	      access(path, F_OK) != 0, "control without a FIFO: no file");
+	buf_release(&ctl);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -353,5 +414,6 @@ int main(void)
 	test_tail_ready();
 	test_wrapper();
 	test_wrapper_input();
+	test_control();
 	return tap_done();
 }
