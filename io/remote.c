@@ -237,8 +237,10 @@ static void reread(struct remote *r)
 {
 	const struct remote_opts *o = &r->o;
 	struct sshl_list ls = SSHL_LIST_INIT;
-	char err[512], msg[600];
-	size_t i, k, n;
+	struct ssh_host **join = NULL;
+	unsigned *join_slots = NULL;
+	char err[512], msg[600], *gone = NULL;
+	size_t i, k, njoin = 0, nold;
 
 	if (read_logins(o, &ls, err, sizeof(err))) {
 		snprintf(msg, sizeof(msg), "cannot re-read the login file: "
@@ -247,18 +249,22 @@ static void reread(struct remote *r)
 			o->warn(o->warn_arg, msg);
 		goto out;
 	}
+	join = calloc(ls.n ? ls.n : 1, sizeof(*join));
+	join_slots = calloc(ls.n ? ls.n : 1, sizeof(*join_slots));
+	if (!join || !join_slots)
+		goto out;
+	/* Open the new hosts first (that takes a login each), and change
+	 * the run only then, in one go: a host gone from the file must not
+	 * take a job while the new ones log in. */
 	for (i = 0; i < ls.n; i++) {
 		struct ssh_host *h = NULL;
 		long found = -1;
+		unsigned n;
 
 		pthread_mutex_lock(&r->mu);
 		for (k = 0; k < r->nup && found < 0; k++)
 			if (!strcmp(r->up[k]->login.name, ls.v[i].name))
 				found = (long)k;
-		if (found >= 0 && r->retired[found]) {
-			r->retired[found] = 0;
-			sshrun_retire(r->l, (size_t)found, 0);
-		}
 		pthread_mutex_unlock(&r->mu);
 		if (found >= 0 || host_new(r, &ls.v[i], &h))
 			continue;
@@ -272,26 +278,34 @@ static void reread(struct remote *r)
 			continue;	/* closed with the rest at the end */
 		}
 		n = host_slots(o, h);
-		if (ssh_host_grow(h, sshrun_masters((unsigned)n,
-						     o->files.input)))
+		if (ssh_host_grow(h, sshrun_masters(n, o->files.input)))
 			continue;
-		pthread_mutex_lock(&r->mu);
-		if (!room(r) && !sshrun_add(r->l, h, (unsigned)n)) {
-			r->up[r->nup] = h;
-			r->slots[r->nup] = (unsigned)n;
-			r->retired[r->nup++] = 0;
-		}
-		pthread_mutex_unlock(&r->mu);
+		join[njoin] = h;
+		join_slots[njoin++] = n;
 	}
 	pthread_mutex_lock(&r->mu);
-	for (k = 0; k < r->nup; k++)
-		if (!r->retired[k] &&
-		    sshl_list_find(&ls, r->up[k]->login.name) < 0) {
-			r->retired[k] = 1;
-			sshrun_retire(r->l, k, 1);
-		}
+	nold = r->nup;
+	gone = malloc(nold ? nold : 1);
+	for (k = 0; gone && k < nold; k++)
+		gone[k] = sshl_list_find(&ls, r->up[k]->login.name) < 0;
+	/* Room for every joining host in up[], slots[] and retired[]. */
+	for (i = 0; gone && i < njoin; i++) {
+		if (room(r))
+			break;
+		r->up[r->nup] = join[i];
+		r->slots[r->nup] = join_slots[i];
+		r->retired[r->nup++] = 0;
+	}
+	if (!gone || sshrun_change(r->l, join, join_slots, r->nup - nold,
+				   gone, nold))
+		r->nup = nold;	/* they stay in hosts[], closed at the end */
+	else
+		memcpy(r->retired, gone, nold);
 	pthread_mutex_unlock(&r->mu);
 out:
+	free(gone);
+	free(join);
+	free(join_slots);
 	sshl_list_release(&ls);
 }
 

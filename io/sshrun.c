@@ -56,7 +56,7 @@ struct sshrun {
 	struct launcher base;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct rhost **hs;	/* under mu once running: sshrun_add()
+	struct rhost **hs;	/* under mu once running: sshrun_change()
 				 * grows it; each entry stays put */
 	size_t n, cap;		/* under mu */
 	unsigned next_first;	/* under mu: the next new host's first
@@ -724,28 +724,35 @@ static struct rhost *rhost_new(struct sshrun *L, struct ssh_host *h,
 	return rh;
 }
 
-int sshrun_add(struct launcher *l, struct ssh_host *h, unsigned slots)
+int sshrun_change(struct launcher *l, struct ssh_host *const *add,
+		  const unsigned *slots, size_t nadd, const char *retired,
+		  size_t nretired)
 {
 	struct sshrun *L = (struct sshrun *)l;
-	int rc = 0;
+	size_t i, n0;
 
 	pthread_mutex_lock(&L->mu);
-	if (!rhost_new(L, h, slots))
-		rc = -ENOMEM;
+	n0 = L->n;
+	for (i = 0; i < nadd; i++)
+		if (!rhost_new(L, add[i], slots[i]))
+			break;
+	if (i < nadd) {
+		/* Undo: the run goes on as it was. */
+		while (L->n > n0) {
+			struct rhost *rh = L->hs[--L->n];
+
+			L->next_first -= rh->slots;
+			free(rh->active);
+			free(rh);
+		}
+		pthread_mutex_unlock(&L->mu);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nretired && i < n0; i++)
+		L->hs[i]->retired = retired[i] != 0;
 	pthread_cond_broadcast(&L->cv);
 	pthread_mutex_unlock(&L->mu);
-	return rc;
-}
-
-void sshrun_retire(struct launcher *l, size_t host, int retired)
-{
-	struct sshrun *L = (struct sshrun *)l;
-
-	pthread_mutex_lock(&L->mu);
-	if (host < L->n)
-		L->hs[host]->retired = retired;
-	pthread_cond_broadcast(&L->cv);
-	pthread_mutex_unlock(&L->mu);
+	return 0;
 }
 
 static unsigned sr_signal(struct launcher *l, int sig)

@@ -38,8 +38,8 @@
  * LANES_SLOT, PARALLEL_SEQ, PARALLEL_JOBSLOT and PARALLEL_PID exported
  * (seq, slot and lanes' pid), since the remote shell inherits nothing.
  *
- * Hosts may join a running launcher (sshrun_add()) and leave it
- * (sshrun_retire(): no new job goes there; running ones finish).
+ * Hosts may join a running launcher and leave it (sshrun_change(): no
+ * new job goes to a host that left; running ones finish).
  *
  * Thread-safety and errors: as io/launch.h says.
  */
@@ -79,7 +79,7 @@ struct sshrun_opts {
 	/*
 	 * Called about once a second, without locks, by a worker that
 	 * waits for a free slot (a new host may be about to join: see
-	 * sshrun_add()). NULL: waiters just wait.
+	 * sshrun_change()). NULL: waiters just wait.
 	 */
 	void (*idle)(void *idle_arg);
 	void *idle_arg;
@@ -109,14 +109,19 @@ int sshrun_run_on(struct launcher *l, size_t host,
 		  const struct launch_job *j, struct launch_result *res);
 
 /*
- * A host joins the run with slots job slots (its masters grown as
- * sshrun_masters() says, and opened or down); it is the next index for
- * sshrun_run_on(). The caller keeps it until launch_free(). Any thread.
+ * The hosts change, all at once so that no job finds the run half
+ * changed (a host already gone from the login file taking a job while a
+ * new one joins). Hosts add[0..nadd) join with slots[i] job slots each
+ * (their masters grown as sshrun_masters() says, and opened or down);
+ * they take the next indexes for sshrun_run_on(), and the caller keeps
+ * them until launch_free(). Then host k < nretired is retired when
+ * retired[k] is non-zero (it takes no new job; jobs pinned to it still
+ * run) and back otherwise. 0 or -ENOMEM (and nothing changed). Any
+ * thread.
  */
-int sshrun_add(struct launcher *l, struct ssh_host *h, unsigned slots);
-/* retired 1: host takes no new job (jobs pinned to it still run);
- * 0: it does again. Any thread. */
-void sshrun_retire(struct launcher *l, size_t host, int retired);
+int sshrun_change(struct launcher *l, struct ssh_host *const *add,
+		  const unsigned *slots, size_t nadd, const char *retired,
+		  size_t nretired);
 
 /* Masters a host with this many slots needs; input as in sshrun_opts. */
 size_t sshrun_masters(unsigned slots, int input);
