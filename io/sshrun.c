@@ -100,9 +100,11 @@ static int usable(const struct rhost *rh)
 /*
  * Take a slot for worker slot s: its own host if it can, else the
  * usable host with most free slots. With pin, on that host only.
- * Unpinned jobs take slots in the order they came (a ticket each), so
- * jobs waiting for a slot (a host down, spare workers) start in their
- * queue order rather than in whatever order their workers wake.
+ * Unpinned jobs take slots in the order they asked (a ticket each), so
+ * jobs waiting for a slot (a host down, spare workers) start in the
+ * order they came here rather than in whatever order their workers
+ * wake. Workers reach this in about input order, not exactly: job 3 may
+ * ask before job 1 does.
  */
 static int acquire(struct sshrun *L, unsigned s, struct rhost *pin,
 		   struct rhost **out, size_t *mi)

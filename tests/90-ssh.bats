@@ -454,15 +454,21 @@ lose_h3() {
 @test "--slf changed mid-run: a new host joins, a removed one takes no jobs" {
 	# Jobs 1 and 2 hold h1 and h2 (one each) until a job has run on h3,
 	# which can only happen once lanes has read the login file job 1
-	# rewrote (h2 out, h3 in). Then no later job may go to h2.
+	# rewrote (h2 out, h3 in). Then no later job may go to h2. Jobs 3
+	# to 8 come only once 1 and 2 run: a worker that asked for a host
+	# first would otherwise have taken h1 or h2 first.
 	printf '1/h1\n1/h2\n' >slf
-	run --separate-stderr timeout 60 "$LANES" --slf slf \
-	    --ssh "ssh -F $SSH_CONFIG" --joblog jl \
-	    "if [ {} = 1 ]; then printf '1/h1\\n1/h3\\n' > $T/slf; fi
+	run --separate-stderr bash -c '
+	{ echo 1; echo 2
+	  until [ -e started-1 ] && [ -e started-2 ]; do sleep 0.05; done
+	  seq 3 8; } |
+	timeout 60 "$LANES" --slf slf --ssh "ssh -F $SSH_CONFIG" --joblog jl \
+	    "touch $PWD/started-{}
+	     if [ {} = 1 ]; then printf '"'"'1/h1\\n1/h3\\n'"'"' > $PWD/slf; fi
 	     if [ {} -le 2 ]; then
-	       until [ -e $T/on-h3 ]; do sleep 0.05; done
+	       until [ -e $PWD/on-h3 ]; do sleep 0.05; done
 	     fi
-	     touch $T/on-\$(hostname); echo {} \$(hostname)" ::: $(seq 8)
+	     touch $PWD/on-\$(hostname); echo {} \$(hostname)"'
 	assert_success
 	assert_no_stderr
 	assert_line --regexp '^[12] h1$'
